@@ -1,0 +1,49 @@
+import type { Command } from "commander";
+import { resolveSecrets } from "../../config/secrets.js";
+import { createLogger } from "../../server/logger.js";
+import { startServer } from "../../server/server.js";
+import { WEBHOOK_PATH } from "../../server/app.js";
+import { configFromEnv } from "../context.js";
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("receive Flexport webhooks over HTTP (configured by environment variables; see docs/configuration.md)")
+    .action(async () => {
+      const config = configFromEnv();
+      const secrets = resolveSecrets(config, { generate: true });
+      const logger = createLogger(config.logLevel);
+      if (secrets.source === "generated") {
+        process.stderr.write(
+          `\nNo FLEXPORT_WEBHOOK_SECRET was set, so portcall generated one and saved it (mode 0600) at\n` +
+            `  ${secrets.path}\n` +
+            `Give Flexport this secret with your webhook endpoint URL, or set FLEXPORT_WEBHOOK_SECRET to\n` +
+            `the secret Flexport shows you. "portcall send" signs with the same secret.\n\n`,
+        );
+      }
+      logger.info(
+        { secrets: secrets.secrets.length, secretSource: secrets.source, secretPath: secrets.path, acceptSha1: config.acceptSha1 },
+        "webhook secrets loaded",
+      );
+      const server = await startServer(config, secrets, logger);
+      logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
+
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, "shutting down: finishing in-flight deliveries");
+        server.close().then(
+          () => {
+            logger.info("stopped");
+            logger.flush();
+            process.exitCode = 0;
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, "shutdown failed");
+            logger.flush();
+            process.exitCode = 1;
+          },
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    });
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/config.js";
+import { registerEvent } from "./commands/event.js";
+import { registerEvents } from "./commands/events.js";
+import { registerMigrate } from "./commands/migrate.js";
+import { registerRejects } from "./commands/rejects.js";
+import { registerSend } from "./commands/send.js";
+import { registerServe } from "./commands/serve.js";
+import { UsageError } from "./context.js";
+
+const program = new Command()
+  .name("portcall")
+  .description("Receive Flexport webhooks and keep every event exactly once, byte-exact.")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServe(program);
+registerMigrate(program);
+registerEvents(program);
+registerEvent(program);
+registerRejects(program);
+registerSend(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Only this entry point prints and exits; commands throw.
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else if (error instanceof ConfigError || error instanceof UsageError) {
+    process.stderr.write(`portcall: ${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`portcall: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,132 @@
+import { z } from "zod";
+
+/** Everything portcall reads from the environment, validated once at start. */
+export interface Config {
+  /** Secrets from FLEXPORT_WEBHOOK_SECRET; empty when it is unset (see resolveSecrets). */
+  readonly secrets: readonly string[];
+  readonly secretFile: string | undefined;
+  readonly acceptSha1: boolean;
+  readonly databaseUrl: string;
+  readonly pgSchema: string;
+  readonly pgPoolMax: number;
+  readonly pgConnectTimeoutMs: number;
+  readonly pgStatementTimeoutMs: number;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly maxBodyBytes: number;
+  readonly logLevel: LogLevel;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_DATA_DIR = "./data";
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: "must be a whole number" })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { message: "must be true or false" }))
+  .transform((v) => v === "true" || v === "1" || v === "yes" || v === "on");
+
+const schemaName = z
+  .string()
+  .trim()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "must be a lower-case SQL identifier (a-z, 0-9, _)" });
+
+const envSchema = z.object({
+  FLEXPORT_WEBHOOK_SECRET: z.string().optional(),
+  FLEXPORT_WEBHOOK_SECRET_FILE: z.string().trim().min(1, { message: "must be a file path" }).optional(),
+  PORTCALL_ACCEPT_SHA1: boolean.default(true),
+  PORTCALL_DATA_DIR: z.string().trim().min(1).default(DEFAULT_DATA_DIR),
+  DATABASE_URL: z.string().trim().min(1, { message: "must not be empty" }).optional(),
+  PORTCALL_DB_SCHEMA: schemaName.default("public"),
+  PORTCALL_PG_POOL_MAX: integer(1, 1000).default(10),
+  PORTCALL_PG_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(3000),
+  PORTCALL_PG_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(5000),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  PORT: integer(0, 65535).default(8080),
+  PORTCALL_MAX_BODY_BYTES: integer(1, 1024 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
+  LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS)).default("info"),
+  PORTCALL_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  PORTCALL_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  PORTCALL_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000).default(72_000),
+  PORTCALL_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Builds the configuration from an environment (a parameter, so tests pass their own).
+ * Throws ConfigError listing every problem, each naming its variable.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  // An empty variable means "not set", as in most twelve-factor tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "environment");
+        const value = name.includes("SECRET") ? "" : ` (got "${present[name] ?? ""}")`;
+        return `${name}: ${issue.message}${value}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (e.FLEXPORT_WEBHOOK_SECRET !== undefined && e.FLEXPORT_WEBHOOK_SECRET_FILE !== undefined) {
+    throw new ConfigError([
+      "FLEXPORT_WEBHOOK_SECRET and FLEXPORT_WEBHOOK_SECRET_FILE are both set; set only one",
+    ]);
+  }
+  const secrets = e.FLEXPORT_WEBHOOK_SECRET === undefined ? [] : splitSecrets(e.FLEXPORT_WEBHOOK_SECRET);
+  if (e.FLEXPORT_WEBHOOK_SECRET !== undefined && secrets.length === 0) {
+    throw new ConfigError(["FLEXPORT_WEBHOOK_SECRET: holds no secret (only commas and spaces)"]);
+  }
+  return {
+    secrets,
+    secretFile: e.FLEXPORT_WEBHOOK_SECRET_FILE,
+    acceptSha1: e.PORTCALL_ACCEPT_SHA1,
+    dataDir: e.PORTCALL_DATA_DIR,
+    databaseUrl: e.DATABASE_URL ?? `sqlite:${e.PORTCALL_DATA_DIR.replace(/\/$/, "")}/portcall.db`,
+    pgSchema: e.PORTCALL_DB_SCHEMA,
+    pgPoolMax: e.PORTCALL_PG_POOL_MAX,
+    pgConnectTimeoutMs: e.PORTCALL_PG_CONNECT_TIMEOUT_MS,
+    pgStatementTimeoutMs: e.PORTCALL_PG_STATEMENT_TIMEOUT_MS,
+    host: e.HOST,
+    port: e.PORT,
+    maxBodyBytes: e.PORTCALL_MAX_BODY_BYTES,
+    logLevel: e.LOG_LEVEL,
+    headersTimeoutMs: e.PORTCALL_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.PORTCALL_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.PORTCALL_KEEP_ALIVE_TIMEOUT_MS,
+    shutdownTimeoutMs: e.PORTCALL_SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** Secrets are comma- or newline-separated, so a rotation is "new,old". */
+export function splitSecrets(value: string): string[] {
+  return value
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

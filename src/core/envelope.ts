@@ -1,0 +1,101 @@
+import { rawTopLevelMember } from "./top-level-member.js";
+
+/** What portcall needs from a Flexport `Event` to key, index and store it. */
+export interface EventEnvelope {
+  /** Flexport's event id as its exact decimal text (or the string given), never rounded. */
+  readonly id: string;
+  readonly type: string;
+  /** ISO-8601 UTC, or null when absent or not a date. */
+  readonly occurredAt: string | null;
+  readonly createdAt: string | null;
+}
+
+export type EnvelopeProblem = "invalid_json" | "invalid_event";
+
+export type EnvelopeResult =
+  | { readonly ok: true; readonly envelope: EventEnvelope; readonly text: string }
+  | { readonly ok: false; readonly problem: EnvelopeProblem; readonly message: string };
+
+export const MAX_ID_LENGTH = 256;
+export const MAX_TYPE_LENGTH = 256;
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
+
+/**
+ * Parses an already-authenticated body. JSON must be UTF-8 (RFC 8259 §8.1); decoding is
+ * strict so that the text we store is exactly the bytes we received.
+ */
+export function parseEnvelope(body: Uint8Array): EnvelopeResult {
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch {
+    return invalid("invalid_json", "body is not valid UTF-8");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return invalid("invalid_json", "body is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return invalid("invalid_event", "body must be a JSON object (a Flexport event)");
+  }
+  const event = value as Record<string, unknown>;
+
+  const id = readId(event.id, text);
+  if (typeof id !== "string") return id;
+
+  const type = event.type;
+  if (type === undefined || type === null) return invalid("invalid_event", 'field "type" is required');
+  if (typeof type !== "string" || type.length === 0) {
+    return invalid("invalid_event", 'field "type" must be a non-empty string');
+  }
+  if (type.length > MAX_TYPE_LENGTH) {
+    return invalid("invalid_event", `field "type" is longer than ${MAX_TYPE_LENGTH} characters`);
+  }
+  return {
+    ok: true,
+    text,
+    envelope: {
+      id,
+      type,
+      occurredAt: toIsoTimestamp(event.occurred_at),
+      createdAt: toIsoTimestamp(event.created_at),
+    },
+  };
+}
+
+function readId(parsed: unknown, text: string): string | EnvelopeResult {
+  if (parsed === undefined || parsed === null) return invalid("invalid_event", 'field "id" is required');
+  let id: string;
+  if (typeof parsed === "string") {
+    id = parsed;
+  } else if (typeof parsed === "number") {
+    // The parsed number may have been rounded; the source token is the truth.
+    const raw = rawTopLevelMember(text, "id") ?? "";
+    if (!INTEGER.test(raw)) {
+      return invalid("invalid_event", 'field "id" must be an integer or a string');
+    }
+    id = raw;
+  } else {
+    return invalid("invalid_event", 'field "id" must be an integer or a string');
+  }
+  if (id.length === 0) return invalid("invalid_event", 'field "id" must not be empty');
+  if (id.length > MAX_ID_LENGTH) {
+    return invalid("invalid_event", `field "id" is longer than ${MAX_ID_LENGTH} characters`);
+  }
+  return id;
+}
+
+/** Normalises a timestamp to ISO-8601 UTC so stores can sort and compare it as text. */
+export function toIsoTimestamp(value: unknown): string | null {
+  if (typeof value !== "string" || value.length === 0) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+function invalid(problem: EnvelopeProblem, message: string): EnvelopeResult {
+  return { ok: false, problem, message };
+}

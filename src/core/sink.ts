@@ -1,0 +1,45 @@
+import type { SignatureAlgorithm } from "./signature.js";
+
+/** An authenticated, well-formed event, ready to be kept. */
+export interface VerifiedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly occurredAt: string | null;
+  readonly createdAt: string | null;
+  /** The exact body received, as text (bodies are strict UTF-8). */
+  readonly payload: string;
+  readonly payloadSha256: string;
+  /** null for events that did not come through a signed webhook (backfill). */
+  readonly signatureAlg: SignatureAlgorithm | null;
+  readonly source: EventSource;
+}
+
+export type EventSource = "webhook" | "backfill" | "replay";
+
+export type RejectReason = "invalid_json" | "invalid_event" | "id_conflict";
+
+/** An authenticated body that is not a usable event; kept so nothing authenticated is lost. */
+export interface QuarantinedBody {
+  readonly reason: RejectReason;
+  readonly detail: string;
+  readonly payload: Uint8Array;
+  readonly payloadSha256: string;
+  readonly eventId: string | null;
+  readonly signatureAlg: SignatureAlgorithm | null;
+}
+
+/**
+ * `stored`: first delivery, committed. `duplicate`: known id, same bytes, counted.
+ * `conflict`: known id, different bytes; the first bytes stay, the new ones are
+ * quarantined as `id_conflict` in the same commit.
+ */
+export type RecordOutcome = "stored" | "duplicate" | "conflict";
+
+/**
+ * Where the receive decision puts what it accepted. Every promise resolves only once the
+ * write is durable; a rejection means nothing can be promised and the client must retry.
+ */
+export interface EventSink {
+  record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome>;
+  quarantine(body: QuarantinedBody, receivedAt: Date): Promise<void>;
+}

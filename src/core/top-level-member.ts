@@ -1,0 +1,88 @@
+/**
+ * Returns the raw source text of a top-level member's value in a JSON object, or undefined
+ * when the object has no such member. The text must already be known to be valid JSON
+ * (JSON.parse accepted it); like JSON.parse, the last of duplicated keys wins.
+ *
+ * Why: JSON.parse turns `{"id": 9007199254740993}` into 9007199254740992, and the event id
+ * is our deduplication key. Node 20 has no JSON.parse source-text access, so we read the
+ * token ourselves, skipping nested values without building them.
+ */
+export function rawTopLevelMember(json: string, key: string): string | undefined {
+  let i = skipWhitespace(json, 0);
+  if (json.charCodeAt(i) !== OPEN_BRACE) return undefined;
+  i = skipWhitespace(json, i + 1);
+  let found: string | undefined;
+  while (i < json.length && json.charCodeAt(i) !== CLOSE_BRACE) {
+    const keyEnd = endOfString(json, i);
+    const rawKey = json.slice(i, keyEnd);
+    const name = rawKey.includes("\\") ? (JSON.parse(rawKey) as string) : rawKey.slice(1, -1);
+    i = skipWhitespace(json, keyEnd);
+    i = skipWhitespace(json, i + 1); // the colon
+    const valueEnd = endOfValue(json, i);
+    if (name === key) found = json.slice(i, valueEnd);
+    i = skipWhitespace(json, valueEnd);
+    if (json.charCodeAt(i) === COMMA) i = skipWhitespace(json, i + 1);
+  }
+  return found;
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+
+function skipWhitespace(s: string, i: number): number {
+  let j = i;
+  for (;;) {
+    const c = s.charCodeAt(j);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) j++;
+    else return j;
+  }
+}
+
+/** `i` is at an opening quote; returns the index just past the closing quote. */
+function endOfString(s: string, i: number): number {
+  let j = i + 1;
+  for (;;) {
+    const q = s.indexOf('"', j);
+    if (q < 0) return s.length;
+    let backslashes = 0;
+    for (let k = q - 1; s.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    j = q + 1;
+  }
+}
+
+function endOfValue(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === QUOTE) return endOfString(s, i);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    let j = i;
+    while (j < s.length) {
+      const d = s.charCodeAt(j);
+      if (d === QUOTE) {
+        j = endOfString(s, j);
+        continue;
+      }
+      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+      j++;
+    }
+    return j;
+  }
+  // A number, true, false or null: runs until a delimiter.
+  let j = i;
+  while (j < s.length) {
+    const d = s.charCodeAt(j);
+    if (d === COMMA || d === CLOSE_BRACE || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    j++;
+  }
+  return j;
+}

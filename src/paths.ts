@@ -1,0 +1,8 @@
+import { fileURLToPath } from "node:url";
+
+/** The package's root folder (this file runs as dist/src/paths.js). */
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export function packagePath(...parts: string[]): string {
+  return [PACKAGE_ROOT.replace(/\/$/, ""), ...parts].join("/");
+}

@@ -1,0 +1,153 @@
+import { createServer } from "node:http";
+import Fastify, { LogController } from "fastify";
+import type { Logger } from "pino";
+import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/errors.js";
+import { type ReceiveConfig, receive, signatureHeadersFrom } from "../core/receive.js";
+import type { EventStore } from "../stores/store.js";
+import type { ReceiverMetrics } from "./metrics.js";
+import { StoreHealth } from "./store-health.js";
+
+export const WEBHOOK_PATH = "/webhooks/flexport";
+
+export interface AppTimeouts {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+export interface AppDeps {
+  readonly store: EventStore;
+  readonly receiveConfig: ReceiveConfig;
+  readonly logger: Logger;
+  readonly metrics: ReceiverMetrics;
+  readonly timeouts: AppTimeouts;
+  /** How long /readyz waits for the store before calling it unavailable. */
+  readonly readyTimeoutMs?: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export type App = ReturnType<typeof buildApp>;
+const WEBHOOK_METHODS_NOT_ALLOWED = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
+
+/** Builds the HTTP app without listening; `server.ts` listens, tests may inject. */
+export function buildApp(deps: AppDeps) {
+  const { store, receiveConfig, logger, metrics, timeouts } = deps;
+  const health = new StoreHealth(logger);
+
+  const app = Fastify({
+    loggerInstance: logger,
+    // One line per delivery is written by the route itself, with the outcome.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: receiveConfig.maxBodyBytes,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    forceCloseConnections: "idle",
+    // Node only checks header and request deadlines every connectionsCheckingInterval
+    // (30 s by default), which lets a slowloris hold a socket far past headersTimeout.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: timeouts.headersTimeoutMs,
+          requestTimeout: timeouts.requestTimeoutMs,
+          keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs),
+        },
+        handler,
+      ),
+  });
+
+  // Every body arrives as the exact bytes sent, whatever its content type: the signature
+  // is over those bytes, and nothing is ever verified against re-serialised JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  app.post(WEBHOOK_PATH, async (request, reply) => {
+    const started = performance.now();
+    const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
+    const result = await receive(
+      body,
+      signatureHeadersFrom((name) => request.headers[name]),
+      receiveConfig,
+      store,
+    );
+    const ms = performance.now() - started;
+    metrics.delivered(result.outcome, ms / 1000, result.log.reason);
+    if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error");
+    else if (result.status === 200) health.succeeded();
+
+    const line = { ...result.log, error: undefined, outcome: result.outcome, status: result.status, bytes: body.byteLength, ms: Math.round(ms * 100) / 100 };
+    if (result.outcome === "stored" || result.outcome === "duplicate") logger.info(line, "delivery");
+    else logger.warn(line, "delivery");
+
+    return reply.code(result.status).headers(result.headers).send(result.body);
+  });
+
+  app.route({
+    method: [...WEBHOOK_METHODS_NOT_ALLOWED],
+    url: WEBHOOK_PATH,
+    handler: (_request, reply) => sendError(reply.header("allow", "POST"), "method_not_allowed"),
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.get("/readyz", async (_request, reply) => {
+    try {
+      await withTimeout(store.ping(), deps.readyTimeoutMs ?? 2000, "store did not answer in time");
+      health.succeeded();
+      return { status: "ready", store: store.dialect };
+    } catch (error) {
+      health.failed(error instanceof Error ? error.message : String(error));
+      return sendError(reply.header("retry-after", String(RETRY_AFTER_SECONDS)), "store_unavailable");
+    }
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  app.setNotFoundHandler((_request, reply) => sendError(reply, "not_found"));
+
+  app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, request, reply) => {
+    const code = errorCodeFor(error);
+    if (code === "payload_too_large") {
+      metrics.delivered("too_large", 0);
+      logger.warn({ outcome: "too_large", status: 413, url: request.url }, "delivery");
+      return sendError(reply, code, `body is larger than ${receiveConfig.maxBodyBytes} bytes (PORTCALL_MAX_BODY_BYTES)`);
+    }
+    if (ERRORS[code].status >= 500) logger.error({ err: error, url: request.url }, "request failed");
+    else logger.debug({ code: error.code, url: request.url }, "request rejected");
+    return sendError(reply, code);
+  });
+
+  return app;
+}
+
+function errorCodeFor(error: { code?: string; statusCode?: number }): ErrorCode {
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) return "payload_too_large";
+  if (error.statusCode === 408) return "request_timeout";
+  if (error.statusCode === 404) return "not_found";
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return "invalid_json";
+  return "internal_error";
+}
+
+function sendError(
+  reply: { code(status: number): { send(body: unknown): unknown } },
+  code: ErrorCode,
+  message?: string,
+): unknown {
+  return reply.code(ERRORS[code].status).send(errorBody(code, message));
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

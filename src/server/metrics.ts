@@ -1,0 +1,73 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { DeliveryOutcome } from "../core/receive.js";
+import type { CommitObserver } from "../stores/store.js";
+
+/** Prometheus metrics of one receiver; a registry per instance so tests can build many. */
+export class ReceiverMetrics implements CommitObserver {
+  readonly registry = new Registry();
+  private readonly deliveries = new Counter({
+    name: "portcall_deliveries_total",
+    help: "Webhook deliveries by outcome (stored, duplicate, conflict, quarantined, unauthorized, too_large, store_unavailable).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly duplicates = new Counter({
+    name: "portcall_duplicates_total",
+    help: "Redeliveries of an event id already stored (including id conflicts).",
+    registers: [this.registry],
+  });
+  private readonly rejects = new Counter({
+    name: "portcall_rejects_total",
+    help: "Authenticated bodies quarantined in flexport_rejects, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  private readonly deliverySeconds = new Histogram({
+    name: "portcall_delivery_duration_seconds",
+    help: "Time from a complete body to the answer, including the commit.",
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly commitSeconds = new Histogram({
+    name: "portcall_commit_duration_seconds",
+    help: "Duration of one group commit (a batch of writes made durable together).",
+    labelNames: ["result"] as const,
+    buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2],
+    registers: [this.registry],
+  });
+  private readonly batchSize = new Histogram({
+    name: "portcall_commit_batch_size",
+    help: "Writes per group commit.",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    // Start every outcome at zero so dashboards and alerts see the series from the start.
+    for (const outcome of OUTCOMES) this.deliveries.inc({ outcome }, 0);
+  }
+
+  delivered(outcome: DeliveryOutcome, seconds: number, rejectReason?: string): void {
+    this.deliveries.inc({ outcome });
+    this.deliverySeconds.observe(seconds);
+    if (outcome === "duplicate" || outcome === "conflict") this.duplicates.inc();
+    if (outcome === "conflict") this.rejects.inc({ reason: "id_conflict" });
+    if (outcome === "quarantined" && rejectReason !== undefined) this.rejects.inc({ reason: rejectReason });
+  }
+
+  committed(batchSize: number, seconds: number, ok: boolean): void {
+    this.commitSeconds.observe({ result: ok ? "ok" : "error" }, seconds);
+    this.batchSize.observe(batchSize);
+  }
+}
+
+const OUTCOMES: readonly DeliveryOutcome[] = [
+  "stored",
+  "duplicate",
+  "conflict",
+  "quarantined",
+  "unauthorized",
+  "too_large",
+  "store_unavailable",
+];

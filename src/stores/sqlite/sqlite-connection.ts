@@ -1,0 +1,15 @@
+import Database from "better-sqlite3";
+
+/**
+ * Opens a connection with the settings every portcall connection needs. WAL lets readers
+ * (the CLI, /readyz) run beside the writer; synchronous=FULL makes each commit fsync the
+ * WAL, which is what lets us answer 2xx only for durable events.
+ */
+export function openSqlite(filename: string, busyTimeoutMs: number): Database.Database {
+  const db = new Database(filename);
+  db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  return db;
+}

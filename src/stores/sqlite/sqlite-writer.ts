@@ -1,0 +1,142 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type Database from "better-sqlite3";
+import { openSqlite } from "./sqlite-connection.js";
+import { conflictDetail, type QuarantineWrite, type RecordWrite, type Write, type WriteResult } from "../writes.js";
+import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.js";
+
+// The single writer of a SQLite store, on its own thread so that the fsync of one batch
+// overlaps with the main thread receiving and verifying the next one.
+
+const { filename, busyTimeoutMs } = workerData as WriterData;
+const db = openSqlite(filename, busyTimeoutMs);
+
+// One statement tells new from known: an insert leaves deliveries = 1, the upsert's update
+// makes it at least 2, and RETURNING gives the first payload's hash to detect conflicts.
+const upsertEvent = db.prepare<unknown[], { deliveries: number; payload_sha256: string }>(`
+  INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
+                               deliveries, signature_alg, payload, payload_sha256, source)
+  VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1,
+                                 last_received_at = excluded.last_received_at
+  RETURNING deliveries, payload_sha256`);
+
+const insertEventIfAbsent = db.prepare(`
+  INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
+                               deliveries, signature_alg, payload, payload_sha256, source)
+  VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+  ON CONFLICT (id) DO NOTHING`);
+
+const upsertReject = db.prepare(`
+  INSERT INTO flexport_rejects (payload_sha256, reason, detail, event_id, signature_alg,
+                                received_at, last_received_at, deliveries, payload)
+  VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+  ON CONFLICT (payload_sha256) DO UPDATE SET deliveries = deliveries + 1,
+                                             last_received_at = excluded.last_received_at`);
+
+function eventParams(w: RecordWrite): unknown[] {
+  return [
+    w.id,
+    w.type,
+    w.occurredAt,
+    w.createdAt,
+    w.receivedAt,
+    w.receivedAt,
+    w.signatureAlg,
+    w.payload,
+    w.payloadSha256,
+    w.source,
+  ];
+}
+
+function quarantine(w: QuarantineWrite): void {
+  upsertReject.run(
+    w.payloadSha256,
+    w.reason,
+    w.detail,
+    w.eventId,
+    w.signatureAlg,
+    w.receivedAt,
+    w.receivedAt,
+    Buffer.from(w.payload.buffer, w.payload.byteOffset, w.payload.byteLength),
+  );
+}
+
+function apply(w: Write): WriteResult {
+  if (w.op === "quarantine") {
+    quarantine(w);
+    return { ok: true, outcome: "quarantined" };
+  }
+  if (w.op === "insert_if_absent") {
+    return { ok: true, outcome: insertEventIfAbsent.run(...eventParams(w)).changes === 1 ? "inserted" : "present" };
+  }
+  const row = upsertEvent.get(...eventParams(w));
+  if (row === undefined) throw new Error("upsert returned no row");
+  if (row.deliveries === 1) return { ok: true, outcome: "stored" };
+  if (row.payload_sha256 === w.payloadSha256) return { ok: true, outcome: "duplicate" };
+  // Same id, different bytes: the first bytes stay; the new ones are kept aside.
+  upsertReject.run(
+    w.payloadSha256,
+    "id_conflict",
+    conflictDetail(w.id, row.payload_sha256),
+    w.id,
+    w.signatureAlg,
+    w.receivedAt,
+    w.receivedAt,
+    Buffer.from(w.payload, "utf8"),
+  );
+  return { ok: true, outcome: "conflict" };
+}
+
+const applyAll = (writes: Write[]): WriteResult[] => writes.map(apply);
+const applyInTransaction = db.transaction(applyAll);
+
+function commitBatch(writes: Write[]): WriteResult[] {
+  try {
+    return applyInTransaction.immediate(writes);
+  } catch (error) {
+    if (writes.length === 1) return [{ ok: false, error: messageOf(error) }];
+    // Retry one by one so that a single bad write cannot fail the others with it.
+    return writes.map((w) => {
+      try {
+        return applyInTransaction.immediate([w])[0] ?? { ok: false, error: "no result" };
+      } catch (single) {
+        return { ok: false, error: messageOf(single) };
+      }
+    });
+  }
+}
+
+function probeWriteLock(database: Database.Database): void {
+  database.exec("BEGIN IMMEDIATE");
+  database.exec("ROLLBACK");
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const port = parentPort;
+if (port === null) throw new Error("sqlite-writer must run as a worker thread");
+
+port.on("message", (request: WriterRequest) => {
+  let reply: WriterReply;
+  try {
+    switch (request.kind) {
+      case "batch":
+        reply = { seq: request.seq, kind: "batch", results: commitBatch(request.writes) };
+        break;
+      case "ping":
+        probeWriteLock(db);
+        reply = { seq: request.seq, kind: "ok" };
+        break;
+      case "close":
+        db.close();
+        port.postMessage({ seq: request.seq, kind: "ok" } satisfies WriterReply);
+        port.close();
+        return;
+    }
+  } catch (error) {
+    reply = { seq: request.seq, kind: "error", error: messageOf(error) };
+  }
+  port.postMessage(reply);
+});

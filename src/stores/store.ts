@@ -1,0 +1,75 @@
+import type { EventSink, RejectReason, VerifiedEvent } from "../core/sink.js";
+
+/** One row of `flexport_events`, without the payload. */
+export interface EventSummary {
+  readonly id: string;
+  readonly type: string;
+  readonly occurred_at: string | null;
+  readonly created_at: string | null;
+  readonly received_at: string;
+  readonly last_received_at: string;
+  readonly deliveries: number;
+  readonly signature_alg: string | null;
+  readonly payload_sha256: string;
+  readonly source: string;
+}
+
+export interface StoredEvent extends EventSummary {
+  /** The exact body received. */
+  readonly payload: string;
+}
+
+export interface RejectSummary {
+  readonly payload_sha256: string;
+  readonly reason: RejectReason;
+  readonly detail: string;
+  readonly event_id: string | null;
+  readonly signature_alg: string | null;
+  readonly received_at: string;
+  readonly last_received_at: string;
+  readonly deliveries: number;
+  readonly bytes: number;
+}
+
+export interface StoredReject extends RejectSummary {
+  readonly payload: Uint8Array;
+}
+
+export interface EventQuery {
+  readonly type?: string | undefined;
+  /** Inclusive lower bound on received_at (ISO-8601). */
+  readonly since?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+export interface MigrationResult {
+  readonly version: number;
+  readonly name: string;
+  /** true when this call applied it; false when it was already there. */
+  readonly applied: boolean;
+}
+
+/** Called after every group commit, for metrics. */
+export interface CommitObserver {
+  committed(batchSize: number, seconds: number, ok: boolean): void;
+}
+
+/**
+ * A durable home for events. Implementations: SQLite (embedded default) and PostgreSQL.
+ * Every write resolves only once committed; concurrent writes are group-committed.
+ */
+export interface EventStore extends EventSink {
+  readonly dialect: "sqlite" | "postgres";
+  /** Applies pending migrations; safe when several processes start at once. */
+  migrate(): Promise<MigrationResult[]>;
+  /** Resolves when the store can take a write now; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  /** Stores an event only if its id is unknown, without counting a delivery (backfill, replay). */
+  insertIfAbsent(event: VerifiedEvent, receivedAt: Date): Promise<boolean>;
+  listEvents(query: EventQuery): Promise<EventSummary[]>;
+  getEvent(id: string): Promise<StoredEvent | undefined>;
+  listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]>;
+  getReject(payloadSha256: string): Promise<StoredReject | undefined>;
+  /** Finishes pending writes, then releases the database. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,64 @@
+import type { QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/sink.js";
+
+/** A write as queued for a group commit; plain data, so it can cross to a worker thread. */
+export interface RecordWrite {
+  readonly op: "record" | "insert_if_absent";
+  readonly id: string;
+  readonly type: string;
+  readonly occurredAt: string | null;
+  readonly createdAt: string | null;
+  readonly receivedAt: string;
+  readonly signatureAlg: string | null;
+  readonly payload: string;
+  readonly payloadSha256: string;
+  readonly source: string;
+}
+
+export interface QuarantineWrite {
+  readonly op: "quarantine";
+  readonly reason: string;
+  readonly detail: string;
+  readonly eventId: string | null;
+  readonly signatureAlg: string | null;
+  readonly receivedAt: string;
+  readonly payload: Uint8Array;
+  readonly payloadSha256: string;
+}
+
+export type Write = RecordWrite | QuarantineWrite;
+
+export type WriteResult =
+  | { readonly ok: true; readonly outcome: RecordOutcome | "inserted" | "present" | "quarantined" }
+  | { readonly ok: false; readonly error: string };
+
+export function toRecordWrite(op: RecordWrite["op"], event: VerifiedEvent, receivedAt: Date): RecordWrite {
+  return {
+    op,
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    createdAt: event.createdAt,
+    receivedAt: receivedAt.toISOString(),
+    signatureAlg: event.signatureAlg,
+    payload: event.payload,
+    payloadSha256: event.payloadSha256,
+    source: event.source,
+  };
+}
+
+export function toQuarantineWrite(body: QuarantinedBody, receivedAt: Date): QuarantineWrite {
+  return {
+    op: "quarantine",
+    reason: body.reason,
+    detail: body.detail,
+    eventId: body.eventId,
+    signatureAlg: body.signatureAlg,
+    receivedAt: receivedAt.toISOString(),
+    payload: body.payload,
+    payloadSha256: body.payloadSha256,
+  };
+}
+
+export function conflictDetail(id: string, firstSha256: string): string {
+  return `event id ${id} was first received with different bytes (sha256 ${firstSha256})`;
+}

@@ -1,0 +1,69 @@
+import { signBody } from "../../src/core/signature.js";
+import { buildApp } from "../../src/server/app.js";
+import { createLogger } from "../../src/server/logger.js";
+import { ReceiverMetrics } from "../../src/server/metrics.js";
+import type { EventStore } from "../../src/stores/store.js";
+
+export const TEST_SECRET = "portcall-test-secret-0123456789";
+
+export interface TestServer {
+  readonly url: string;
+  readonly webhookUrl: string;
+  close(): Promise<void>;
+}
+
+/** The real app on a real loopback port, on the given store (which the caller closes). */
+export async function startTestServer(
+  store: EventStore,
+  options: { secrets?: string[]; acceptSha1?: boolean; maxBodyBytes?: number; logLines?: string[] } = {},
+): Promise<TestServer> {
+  const lines = options.logLines;
+  const destination = {
+    write(line: string) {
+      lines?.push(line);
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  const app = buildApp({
+    store,
+    logger: createLogger(lines ? "trace" : "silent", destination),
+    metrics: new ReceiverMetrics({ defaultMetrics: false }),
+    receiveConfig: {
+      secrets: options.secrets ?? [TEST_SECRET],
+      acceptSha1: options.acceptSha1 ?? true,
+      maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+    },
+    timeouts: { headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
+  });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  return { url, webhookUrl: `${url}/webhooks/flexport`, close: () => app.close() };
+}
+
+export interface Delivery {
+  readonly status: number;
+  readonly json: Record<string, unknown>;
+  readonly headers: Headers;
+}
+
+/** POSTs a body signed with `secret` (both headers unless `headers` overrides them). */
+export async function deliver(
+  url: string,
+  body: string | Uint8Array,
+  options: { secret?: string; headers?: Record<string, string>; sign?: boolean } = {},
+): Promise<Delivery> {
+  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  const signature = options.sign === false ? {} : signBody(bytes, options.secret ?? TEST_SECRET);
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...signature, ...options.headers },
+    body: bytes,
+  });
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = { text };
+  }
+  return { status: response.status, json, headers: response.headers };
+}
