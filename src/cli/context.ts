@@ -45,6 +45,7 @@ export function isoOption(name: string, value: string | undefined): string | und
 
 export function positiveIntOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${name}: "${value}" is not a positive whole number`);
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`${name}: "${value}" is not a positive whole number`);
   return Number(value);
 }

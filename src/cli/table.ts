@@ -1,7 +1,11 @@
 /** Renders rows as an aligned plain-text table for people; scripts use --json instead. */
 export function formatTable(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? "-" : String(cell))));
-  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const cells = rows.map((row) =>
+    row.map((cell) => (cell === null || cell === undefined ? "-" : String(cell))),
+  );
+  const widths = columns.map((column, i) =>
+    Math.max(column.length, ...cells.map((row) => row[i]?.length ?? 0)),
+  );
   const line = (values: readonly string[]) =>
     values
       .map((value, i) => (i === values.length - 1 ? value : value.padEnd(widths[i] ?? 0)))

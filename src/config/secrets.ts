@@ -25,7 +25,11 @@ export function generatedSecretPath(config: Config): string {
 export function resolveSecrets(config: Config, options: { generate: boolean }): ResolvedSecrets {
   if (config.secrets.length > 0) return { secrets: config.secrets, source: "env" };
   if (config.secretFile !== undefined) {
-    return { secrets: readSecretFile(config.secretFile, "FLEXPORT_WEBHOOK_SECRET_FILE"), source: "file", path: config.secretFile };
+    return {
+      secrets: readSecretFile(config.secretFile, "FLEXPORT_WEBHOOK_SECRET_FILE"),
+      source: "file",
+      path: config.secretFile,
+    };
   }
   const path = generatedSecretPath(config);
   if (existsSync(path)) {

@@ -97,7 +97,12 @@ export async function receive(
   const decision = decide(body, headers, config);
   switch (decision.kind) {
     case "too_large":
-      return failure("payload_too_large", "too_large", {}, `body is larger than ${config.maxBodyBytes} bytes`);
+      return failure(
+        "payload_too_large",
+        "too_large",
+        {},
+        `body is larger than ${config.maxBodyBytes} bytes`,
+      );
     case "unauthorized":
       return failure("unauthorized", "unauthorized", { reason: decision.failure });
     case "quarantine": {
@@ -107,7 +112,12 @@ export async function receive(
       } catch (error) {
         return storeUnavailable(error, { reason });
       }
-      return failure(reason === "invalid_json" ? "invalid_json" : "invalid_event", "quarantined", { reason }, detail);
+      return failure(
+        reason === "invalid_json" ? "invalid_json" : "invalid_event",
+        "quarantined",
+        { reason },
+        detail,
+      );
     }
     case "event": {
       const { id, type } = decision.event;

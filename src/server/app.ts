@@ -76,7 +76,14 @@ export function buildApp(deps: AppDeps) {
     if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error");
     else if (result.status === 200) health.succeeded();
 
-    const line = { ...result.log, error: undefined, outcome: result.outcome, status: result.status, bytes: body.byteLength, ms: Math.round(ms * 100) / 100 };
+    const line = {
+      ...result.log,
+      error: undefined,
+      outcome: result.outcome,
+      status: result.status,
+      bytes: body.byteLength,
+      ms: Math.round(ms * 100) / 100,
+    };
     if (result.outcome === "stored" || result.outcome === "duplicate") logger.info(line, "delivery");
     else logger.warn(line, "delivery");
 
@@ -114,7 +121,11 @@ export function buildApp(deps: AppDeps) {
     if (code === "payload_too_large") {
       metrics.delivered("too_large", 0);
       logger.warn({ outcome: "too_large", status: 413, url: request.url }, "delivery");
-      return sendError(reply, code, `body is larger than ${receiveConfig.maxBodyBytes} bytes (PORTCALL_MAX_BODY_BYTES)`);
+      return sendError(
+        reply,
+        code,
+        `body is larger than ${receiveConfig.maxBodyBytes} bytes (PORTCALL_MAX_BODY_BYTES)`,
+      );
     }
     if (ERRORS[code].status >= 500) logger.error({ err: error, url: request.url }, "request failed");
     else logger.debug({ code: error.code, url: request.url }, "request rejected");
@@ -128,7 +139,8 @@ function errorCodeFor(error: { code?: string; statusCode?: number }): ErrorCode 
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) return "payload_too_large";
   if (error.statusCode === 408) return "request_timeout";
   if (error.statusCode === 404) return "not_found";
-  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return "invalid_json";
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+    return "invalid_json";
   return "internal_error";
 }
 

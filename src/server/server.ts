@@ -15,7 +15,11 @@ export interface RunningServer {
 }
 
 /** Opens and migrates the store, then listens. The caller decides about signals and exit. */
-export async function startServer(config: Config, secrets: ResolvedSecrets, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  secrets: ResolvedSecrets,
+  logger: Logger,
+): Promise<RunningServer> {
   const metrics = new ReceiverMetrics();
   const store = await openStore({
     databaseUrl: config.databaseUrl,
@@ -43,7 +47,11 @@ export async function startServer(config: Config, secrets: ResolvedSecrets, logg
     store,
     logger,
     metrics,
-    receiveConfig: { secrets: secrets.secrets, acceptSha1: config.acceptSha1, maxBodyBytes: config.maxBodyBytes },
+    receiveConfig: {
+      secrets: secrets.secrets,
+      acceptSha1: config.acceptSha1,
+      maxBodyBytes: config.maxBodyBytes,
+    },
     timeouts: config,
   });
   const address = await app.listen({ host: config.host, port: config.port });
@@ -52,7 +60,10 @@ export async function startServer(config: Config, secrets: ResolvedSecrets, logg
   const close = () => {
     closing ??= (async () => {
       const deadline = setTimeout(() => {
-        logger.warn({ timeoutMs: config.shutdownTimeoutMs }, "shutdown: in-flight requests took too long; closing");
+        logger.warn(
+          { timeoutMs: config.shutdownTimeoutMs },
+          "shutdown: in-flight requests took too long; closing",
+        );
         app.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       try {

@@ -6,7 +6,8 @@ import { packagePath } from "../../src/paths.js";
  * corpus folder beside the repository. Tests that use it skip without it; the project's
  * own samples (samples/flexport) cover the same ground either way.
  */
-export const CONFORMANCE_DIR = process.env.PORTCALL_FIXTURES_DIR ?? packagePath("..", "shared", "fixtures", "flexport");
+export const CONFORMANCE_DIR =
+  process.env.PORTCALL_FIXTURES_DIR ?? packagePath("..", "shared", "fixtures", "flexport");
 
 export interface ConformanceEntry {
   readonly file: string;
@@ -44,7 +45,9 @@ export function signatureVectors(): SignatureVector[] | undefined {
 }
 
 /** A small real-shaped Flexport event, with the fields a test wants to vary. */
-export function makeEvent(fields: { id?: unknown; type?: unknown; occurred_at?: string; shipmentId?: number } = {}): string {
+export function makeEvent(
+  fields: { id?: unknown; type?: unknown; occurred_at?: string; shipmentId?: number } = {},
+): string {
   return JSON.stringify({
     _object: "/event",
     id: fields.id ?? 7_000_001,

@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { openStore } from "../../src/stores/open-store.js";
 import type { EventStore } from "../../src/stores/store.js";
-import { tempDir } from "./temp.js";
 
 /** The PostgreSQL the tests use; trust auth on loopback by default. */
-export const TEST_PG_URL = process.env.PORTCALL_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const TEST_PG_URL =
+  process.env.PORTCALL_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export interface StoreTarget {
   readonly name: "sqlite" | "postgres";
@@ -65,12 +68,13 @@ export async function storeTargets(): Promise<StoreTarget[]> {
 }
 
 function createSqlite(): TestStore {
-  const databaseUrl = `sqlite:${tempDir()}/portcall.db`;
+  const dir = mkdtempSync(join(tmpdir(), "portcall-test-"));
+  const databaseUrl = `sqlite:${dir}/portcall.db`;
   return {
     databaseUrl,
     env: { DATABASE_URL: databaseUrl },
     open: () => openStore({ databaseUrl }),
-    destroy: async () => undefined,
+    destroy: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 

@@ -42,7 +42,15 @@ export function registerEvents(program: Command): void {
         process.stdout.write(
           `${formatTable(
             ["id", "type", "occurred at", "received at", "deliveries", "sig", "source"],
-            events.map((e) => [e.id, e.type, e.occurred_at, e.received_at, e.deliveries, e.signature_alg, e.source]),
+            events.map((e) => [
+              e.id,
+              e.type,
+              e.occurred_at,
+              e.received_at,
+              e.deliveries,
+              e.signature_alg,
+              e.source,
+            ]),
           )}\n`,
         );
       });

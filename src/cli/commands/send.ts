@@ -13,9 +13,11 @@ export function registerSend(program: Command): void {
     .argument("[files...]", "JSON files to send, each as its exact bytes")
     .option("--sample", "send portcall's built-in sample events")
     .action(async (url: string, files: string[], options: { sample?: boolean }) => {
-      if (!/^https?:\/\//.test(url)) throw new UsageError(`<url>: "${url}" must start with http:// or https://`);
+      if (!/^https?:\/\//.test(url))
+        throw new UsageError(`<url>: "${url}" must start with http:// or https://`);
       const bodies: { name: string; bytes: Uint8Array }[] = [];
-      if (options.sample) bodies.push(...loadSamples().map((s) => ({ name: `sample ${s.name}`, bytes: s.bytes })));
+      if (options.sample)
+        bodies.push(...loadSamples().map((s) => ({ name: `sample ${s.name}`, bytes: s.bytes })));
       for (const file of files) bodies.push({ name: file, bytes: await readFile(file) });
       if (bodies.length === 0) throw new UsageError("nothing to send: name files, or use --sample");
 
@@ -30,8 +32,11 @@ export function registerSend(program: Command): void {
           process.stdout.write(`${name}: ${result.status} ${result.body}\n`);
         } catch (error) {
           failures++;
-          const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-          process.stdout.write(`${name}: failed to send (${error instanceof Error ? error.message : error}${cause})\n`);
+          const cause =
+            error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+          process.stdout.write(
+            `${name}: failed to send (${error instanceof Error ? error.message : error}${cause})\n`,
+          );
         }
       }
       process.stdout.write(`${bodies.length - failures} of ${bodies.length} accepted\n`);

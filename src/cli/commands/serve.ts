@@ -1,14 +1,16 @@
 import type { Command } from "commander";
 import { resolveSecrets } from "../../config/secrets.js";
+import { WEBHOOK_PATH } from "../../server/app.js";
 import { createLogger } from "../../server/logger.js";
 import { startServer } from "../../server/server.js";
-import { WEBHOOK_PATH } from "../../server/app.js";
 import { configFromEnv } from "../context.js";
 
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("receive Flexport webhooks over HTTP (configured by environment variables; see docs/configuration.md)")
+    .description(
+      "receive Flexport webhooks over HTTP (configured by environment variables; see docs/configuration.md)",
+    )
     .action(async () => {
       const config = configFromEnv();
       const secrets = resolveSecrets(config, { generate: true });
@@ -22,7 +24,12 @@ export function registerServe(program: Command): void {
         );
       }
       logger.info(
-        { secrets: secrets.secrets.length, secretSource: secrets.source, secretPath: secrets.path, acceptSha1: config.acceptSha1 },
+        {
+          secrets: secrets.secrets.length,
+          secretSource: secrets.source,
+          secretPath: secrets.path,
+          acceptSha1: config.acceptSha1,
+        },
         "webhook secrets loaded",
       );
       const server = await startServer(config, secrets, logger);

@@ -80,13 +80,17 @@ export class PostgresStore implements EventStore {
     try {
       await client.query("BEGIN");
       // Receivers starting together queue here; each migration is applied once.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`portcall:migrate:${this.options.schema}`]);
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+        `portcall:migrate:${this.options.schema}`,
+      ]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.options.schema}`);
       await client.query(`SET LOCAL search_path TO ${this.options.schema}`);
       await client.query(`CREATE TABLE IF NOT EXISTS portcall_migrations (
         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
       const done = new Set(
-        (await client.query<{ version: number }>("SELECT version FROM portcall_migrations")).rows.map((r) => r.version),
+        (await client.query<{ version: number }>("SELECT version FROM portcall_migrations")).rows.map(
+          (r) => r.version,
+        ),
       );
       const results: MigrationResult[] = [];
       for (const file of loadMigrations("postgres")) {
@@ -95,7 +99,10 @@ export class PostgresStore implements EventStore {
           continue;
         }
         await client.query(file.sql);
-        await client.query("INSERT INTO portcall_migrations (version, name) VALUES ($1, $2)", [file.version, file.name]);
+        await client.query("INSERT INTO portcall_migrations (version, name) VALUES ($1, $2)", [
+          file.version,
+          file.name,
+        ]);
         results.push({ version: file.version, name: file.name, applied: true });
       }
       await client.query("COMMIT");
@@ -146,7 +153,10 @@ export class PostgresStore implements EventStore {
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
-    const { rows } = await this.pool.query(`SELECT ${EVENT_COLUMNS}, payload FROM flexport_events WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query(
+      `SELECT ${EVENT_COLUMNS}, payload FROM flexport_events WHERE id = $1`,
+      [id],
+    );
     return rows[0] === undefined ? undefined : isoTimestamps<StoredEvent>(rows[0]);
   }
 
@@ -291,7 +301,11 @@ export class PostgresStore implements EventStore {
     }
     const rows = [...byId.values()].sort((a, b) => (a.w.id < b.w.id ? -1 : a.w.id > b.w.id ? 1 : 0));
     const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    const { rows: returned } = await this.pool.query<{ id: string; inserted: boolean; payload_sha256: string }>(
+    const { rows: returned } = await this.pool.query<{
+      id: string;
+      inserted: boolean;
+      payload_sha256: string;
+    }>(
       `INSERT INTO flexport_events AS e (id, type, occurred_at, created_at, received_at, last_received_at,
                                           deliveries, signature_alg, payload, payload_sha256, source)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],

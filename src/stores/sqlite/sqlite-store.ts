@@ -15,8 +15,8 @@ import type {
   StoredEvent,
   StoredReject,
 } from "../store.js";
-import { openSqlite } from "./sqlite-connection.js";
 import { toQuarantineWrite, toRecordWrite, type Write, type WriteResult } from "../writes.js";
+import { openSqlite } from "./sqlite-connection.js";
 import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.js";
 
 export interface SqliteStoreOptions {

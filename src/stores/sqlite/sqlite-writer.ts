@@ -1,7 +1,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type Database from "better-sqlite3";
+import {
+  conflictDetail,
+  type QuarantineWrite,
+  type RecordWrite,
+  type Write,
+  type WriteResult,
+} from "../writes.js";
 import { openSqlite } from "./sqlite-connection.js";
-import { conflictDetail, type QuarantineWrite, type RecordWrite, type Write, type WriteResult } from "../writes.js";
 import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.js";
 
 // The single writer of a SQLite store, on its own thread so that the fsync of one batch
@@ -67,7 +73,10 @@ function apply(w: Write): WriteResult {
     return { ok: true, outcome: "quarantined" };
   }
   if (w.op === "insert_if_absent") {
-    return { ok: true, outcome: insertEventIfAbsent.run(...eventParams(w)).changes === 1 ? "inserted" : "present" };
+    return {
+      ok: true,
+      outcome: insertEventIfAbsent.run(...eventParams(w)).changes === 1 ? "inserted" : "present",
+    };
   }
   const row = upsertEvent.get(...eventParams(w));
   if (row === undefined) throw new Error("upsert returned no row");

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { parseEnvelope } from "../src/core/envelope.js";
+import { loadSamples } from "../src/samples/samples.js";
+import type { EventStore } from "../src/stores/store.js";
+import { conformanceCorpus } from "./helpers/fixtures.js";
+import { deliver, startTestServer, type TestServer } from "./helpers/http.js";
+import { storeTargets, type TestStore } from "./helpers/stores.js";
+
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+const corpus = conformanceCorpus();
+
+interface Case {
+  readonly name: string;
+  readonly bytes: Buffer;
+  readonly id: string;
+  readonly type: string;
+  readonly occurredAt: string | null;
+  readonly sha256?: string;
+}
+
+const sampleCases: Case[] = loadSamples().map((s) => {
+  const parsed = JSON.parse(s.bytes.toString("utf8")) as { id: number; type: string; occurred_at?: string };
+  return {
+    name: `sample ${s.name}`,
+    bytes: s.bytes,
+    id: String(parsed.id),
+    type: parsed.type,
+    occurredAt: parsed.occurred_at ?? null,
+  };
+});
+const corpusCases: Case[] = (corpus?.entries ?? []).map((e) => ({
+  name: e.file,
+  bytes: corpus?.read(e.file) ?? Buffer.alloc(0),
+  id: e.id_str,
+  type: e.type,
+  occurredAt: e.occurred_at,
+  sha256: e.sha256,
+}));
+
+describe("conformance of the cores envelope parsing", () => {
+  for (const c of [...sampleCases, ...corpusCases]) {
+    it(`${c.name} → id ${c.id}, type ${c.type}`, () => {
+      if (c.sha256 !== undefined) assert.equal(sha256(c.bytes), c.sha256, "corpus file intact");
+      const parsed = parseEnvelope(c.bytes);
+      assert.ok(parsed.ok);
+      assert.equal(parsed.envelope.id, c.id);
+      assert.equal(parsed.envelope.type, c.type);
+      assert.equal(
+        parsed.envelope.occurredAt,
+        c.occurredAt === null ? null : new Date(c.occurredAt).toISOString(),
+      );
+    });
+  }
+});
+
+for (const target of await storeTargets()) {
+  describe(`conformance corpus and samples delivered to ${target.name}`, {
+    skip: target.skip ?? false,
+  }, () => {
+    let installation: TestStore;
+    let store: EventStore;
+    let server: TestServer;
+
+    before(async () => {
+      installation = await target.create();
+      store = await installation.open();
+      await store.migrate();
+      server = await startTestServer(store);
+    });
+
+    after(async () => {
+      await server?.close();
+      await store?.close();
+      await installation?.destroy();
+    });
+
+    it(`the project's ${sampleCases.length} samples → stored byte-exact, then duplicate`, async () => {
+      await deliverAll(sampleCases);
+    });
+
+    it(`the external corpus (${corpusCases.length} events) → stored byte-exact, then duplicate`, {
+      skip: corpus ? false : "external Flexport conformance corpus not present",
+    }, async () => {
+      await deliverAll(corpusCases);
+    });
+
+    async function deliverAll(cases: Case[]): Promise<void> {
+      // In delivery order, as Flexport would send them; then all again, concurrently.
+      for (const c of cases) {
+        const response = await deliver(server.webhookUrl, c.bytes);
+        assert.equal(response.status, 200, c.name);
+        assert.deepEqual(response.json, { status: "stored", id: c.id }, c.name);
+      }
+      const again = await Promise.all(cases.map((c) => deliver(server.webhookUrl, c.bytes)));
+      for (const [i, r] of again.entries())
+        assert.deepEqual(r.json, { status: "duplicate", id: cases[i]?.id });
+      for (const c of cases) {
+        const row = await store.getEvent(c.id);
+        assert.ok(row, c.name);
+        assert.ok(Buffer.from(row.payload, "utf8").equals(c.bytes), `${c.name} stored byte-exact`);
+        assert.equal(row.payload_sha256, sha256(c.bytes));
+        assert.equal(row.type, c.type);
+        assert.equal(row.deliveries, 2);
+      }
+    }
+  });
+}

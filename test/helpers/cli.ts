@@ -1,0 +1,37 @@
+import { spawn } from "node:child_process";
+import { packagePath } from "../../src/paths.js";
+
+export const CLI = packagePath("dist", "src", "cli", "main.js");
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI in its own process with the given environment (added to a minimal one). */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }),
+    );
+  });
+}
+
+export function jsonOf<T>(result: CliResult): T {
+  return JSON.parse(result.stdout.toString("utf8")) as T;
+}
