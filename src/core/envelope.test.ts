@@ -25,6 +25,12 @@ describe("parseEnvelope", () => {
     assert.equal(result.envelope.id, "12345678901234567890");
   });
 
+  it("duplicated id member → the last one, as JSON.parse keeps it", () => {
+    const result = parse('{"id":1,"type":"t","id":2}');
+    assert.ok(result.ok);
+    assert.equal(result.envelope.id, "2");
+  });
+
   it("string id → kept as given", () => {
     const result = parse('{"id":"evt_9007199254740993","type":"t"}');
     assert.ok(result.ok);

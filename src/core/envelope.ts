@@ -73,8 +73,11 @@ function readId(parsed: unknown, text: string): string | EnvelopeResult {
   if (typeof parsed === "string") {
     id = parsed;
   } else if (typeof parsed === "number") {
-    // The parsed number may have been rounded; the source token is the truth.
-    const raw = rawTopLevelMember(text, "id") ?? "";
+    // The parsed number may have been rounded; the source token is the truth. The usual
+    // case (a safe integer, written canonically, first member or nearly) needs no full scan.
+    const first = rawTopLevelMember(text, "id", { first: true });
+    const raw =
+      Number.isSafeInteger(parsed) && first === String(parsed) ? first : (rawTopLevelMember(text, "id") ?? "");
     if (!INTEGER.test(raw)) {
       return invalid("invalid_event", 'field "id" must be an integer or a string');
     }

@@ -5,9 +5,10 @@
  *
  * Why: JSON.parse turns `{"id": 9007199254740993}` into 9007199254740992, and the event id
  * is our deduplication key. Node 20 has no JSON.parse source-text access, so we read the
- * token ourselves, skipping nested values without building them.
+ * token ourselves, skipping nested values without building them. With `first`, stops at the
+ * first occurrence (the caller then checks it against what JSON.parse kept).
  */
-export function rawTopLevelMember(json: string, key: string): string | undefined {
+export function rawTopLevelMember(json: string, key: string, options: { first?: boolean } = {}): string | undefined {
   let i = skipWhitespace(json, 0);
   if (json.charCodeAt(i) !== OPEN_BRACE) return undefined;
   i = skipWhitespace(json, i + 1);
@@ -19,7 +20,10 @@ export function rawTopLevelMember(json: string, key: string): string | undefined
     i = skipWhitespace(json, keyEnd);
     i = skipWhitespace(json, i + 1); // the colon
     const valueEnd = endOfValue(json, i);
-    if (name === key) found = json.slice(i, valueEnd);
+    if (name === key) {
+      found = json.slice(i, valueEnd);
+      if (options.first) return found;
+    }
     i = skipWhitespace(json, valueEnd);
     if (json.charCodeAt(i) === COMMA) i = skipWhitespace(json, i + 1);
   }
@@ -34,7 +38,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 
-function skipWhitespace(s: string, i: number): number {
+export function skipWhitespace(s: string, i: number): number {
   let j = i;
   for (;;) {
     const c = s.charCodeAt(j);
@@ -56,7 +60,8 @@ function endOfString(s: string, i: number): number {
   }
 }
 
-function endOfValue(s: string, i: number): number {
+/** `i` is at the start of a JSON value; returns the index just past its end. */
+export function endOfValue(s: string, i: number): number {
   const c = s.charCodeAt(i);
   if (c === QUOTE) return endOfString(s, i);
   if (c === OPEN_BRACE || c === OPEN_BRACKET) {
