@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
+import { registerBackfill } from "./commands/backfill.js";
 import { registerEvent } from "./commands/event.js";
 import { registerEvents } from "./commands/events.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerRejects } from "./commands/rejects.js";
+import { registerReplay } from "./commands/replay.js";
 import { registerSend } from "./commands/send.js";
 import { registerServe } from "./commands/serve.js";
+import { registerShipments } from "./commands/shipments.js";
+import { registerStatus } from "./commands/status.js";
+import { registerTimeline } from "./commands/timeline.js";
 import { UsageError } from "./context.js";
 
 const program = new Command()
@@ -21,6 +26,11 @@ registerEvents(program);
 registerEvent(program);
 registerRejects(program);
 registerSend(program);
+registerReplay(program);
+registerStatus(program);
+registerBackfill(program);
+registerShipments(program);
+registerTimeline(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -77,7 +77,9 @@ function readId(parsed: unknown, text: string): string | EnvelopeResult {
     // case (a safe integer, written canonically, first member or nearly) needs no full scan.
     const first = rawTopLevelMember(text, "id", { first: true });
     const raw =
-      Number.isSafeInteger(parsed) && first === String(parsed) ? first : (rawTopLevelMember(text, "id") ?? "");
+      Number.isSafeInteger(parsed) && first === String(parsed)
+        ? first
+        : (rawTopLevelMember(text, "id") ?? "");
     if (!INTEGER.test(raw)) {
       return invalid("invalid_event", 'field "id" must be an integer or a string');
     }

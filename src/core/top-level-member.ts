@@ -8,7 +8,11 @@
  * token ourselves, skipping nested values without building them. With `first`, stops at the
  * first occurrence (the caller then checks it against what JSON.parse kept).
  */
-export function rawTopLevelMember(json: string, key: string, options: { first?: boolean } = {}): string | undefined {
+export function rawTopLevelMember(
+  json: string,
+  key: string,
+  options: { first?: boolean } = {},
+): string | undefined {
   let i = skipWhitespace(json, 0);
   if (json.charCodeAt(i) !== OPEN_BRACE) return undefined;
   i = skipWhitespace(json, i + 1);

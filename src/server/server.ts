@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
+import { loadExportConfig } from "../export/export-config.js";
+import { type RunningExporter, startExporter } from "../export/start-exporter.js";
 import { openStore, redactUrl } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
@@ -19,6 +21,7 @@ export async function startServer(
   config: Config,
   secrets: ResolvedSecrets,
   logger: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<RunningServer> {
   const metrics = new ReceiverMetrics();
   const store = await openStore({
@@ -31,6 +34,7 @@ export async function startServer(
       statementTimeoutMs: config.pgStatementTimeoutMs,
     },
   });
+  let exporter: RunningExporter | undefined;
   try {
     const migrations = await store.migrate();
     const applied = migrations.filter((m) => m.applied).map((m) => `${m.version}_${m.name}`);
@@ -38,6 +42,8 @@ export async function startServer(
     // also starts the SQLite writer thread so the first delivery does not wait for it.
     await store.ping();
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
+    // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
+    exporter = await startExporter(store, loadExportConfig(env), logger);
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
@@ -70,6 +76,7 @@ export async function startServer(
         await app.close();
       } finally {
         clearTimeout(deadline);
+        await exporter?.stop();
         await store.close();
       }
     })();

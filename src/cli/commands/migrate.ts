@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { configuredBigQuery } from "../../export/configured-sinks.js";
 import { configFromEnv, openConfiguredStore } from "../context.js";
 import { formatTable } from "../table.js";
 
@@ -18,6 +19,17 @@ export function registerMigrate(program: Command): void {
         );
       } finally {
         await store.close();
+      }
+      // With BIGQUERY_TABLE set: the dataset, table and _dedup view too.
+      const bigquery = configuredBigQuery(process.env);
+      if (bigquery !== undefined) {
+        const steps = await bigquery.migrate();
+        process.stdout.write(
+          `${formatTable(
+            ["bigquery", "kind", "status"],
+            steps.map((s) => [s.object, s.kind, s.applied ? "created now" : "already there"]),
+          )}\n`,
+        );
       }
     });
 }

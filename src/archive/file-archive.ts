@@ -1,0 +1,194 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { access, link, mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  type Archive,
+  type ArchivedEvent,
+  type ArchivedObject,
+  type ArchiveEntry,
+  archiveKey,
+  assertPartitionDate,
+  metadataFromRecord,
+  metadataOf,
+  metadataToRecord,
+  type PutResult,
+} from "./archive.js";
+
+export interface FileArchiveOptions {
+  /** The archive root; created on first write. */
+  readonly dir: string;
+}
+
+/** Sidecar beside each object; it does not end in `.json`, so `*.json` globs see only events. */
+export const METADATA_SUFFIX = ".meta";
+
+const PARTITION = /^dt=(\d{4}-\d{2}-\d{2})$/;
+const KEY = /^dt=\d{4}-\d{2}-\d{2}\/[^/]+\.json$/;
+
+/**
+ * `file:<dir>`: `<dir>/dt=<date>/<id>.json` holds the exact bytes, `<id>.json.meta` the
+ * metadata as JSON. Each file is written to a temp file in the same folder, fsynced, then
+ * hard-linked to its name: link(2) fails with EEXIST when the name exists, so an existing
+ * object is never replaced, even by a concurrent writer; then the folder is fsynced.
+ */
+export function createFileArchive(options: FileArchiveOptions): Archive {
+  const root = options.dir;
+  const readyFolders = new Set<string>();
+
+  async function ensureFolder(folder: string): Promise<void> {
+    if (readyFolders.has(folder)) return;
+    const made = await mkdir(folder, { recursive: true });
+    if (made !== undefined) {
+      // Each new folder is an entry of its parent: make those entries durable too.
+      for (let dir = folder; dirname(dir) !== dir; dir = dirname(dir)) {
+        await fsyncDir(dirname(dir));
+        if (dir === made) break;
+      }
+    }
+    readyFolders.add(folder);
+  }
+
+  function pathOf(key: string): string {
+    if (!KEY.test(key)) throw new Error(`archive key "${key}" is not dt=<YYYY-MM-DD>/<id>.json`);
+    return join(root, key);
+  }
+
+  return {
+    description: `file:${root}`,
+
+    async put(event: ArchivedEvent): Promise<PutResult> {
+      const path = join(root, archiveKey(event));
+      const folder = dirname(path);
+      await ensureFolder(folder);
+      // Fast path for a redelivery; the link below is what guarantees create-only.
+      if (await exists(path)) return "exists";
+      // Metadata first, also create-only: a crash between the two leaves a sidecar without
+      // an object, which the next put (a redelivery) completes; never an object without one.
+      const sidecar = `${JSON.stringify(metadataToRecord(metadataOf(event)))}\n`;
+      await createOnly(`${path}${METADATA_SUFFIX}`, sidecar);
+      const created = await createOnly(path, event.payload);
+      await fsyncDir(folder);
+      return created ? "created" : "exists";
+    },
+
+    async *list(range): AsyncIterable<ArchiveEntry> {
+      assertPartitionDate("since", range.since);
+      assertPartitionDate("until", range.until);
+      const dates = (await readdirOrEmpty(root))
+        .map((name) => PARTITION.exec(name)?.[1])
+        .filter((date): date is string => date !== undefined)
+        .filter(
+          (date) =>
+            (range.since === undefined || date >= range.since) &&
+            (range.until === undefined || date <= range.until),
+        )
+        .sort();
+      for (const date of dates) {
+        const names = (await readdirOrEmpty(join(root, `dt=${date}`)))
+          .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+          .sort();
+        for (const name of names) yield { key: `dt=${date}/${name}`, date };
+      }
+    },
+
+    async get(key: string): Promise<Uint8Array> {
+      return readFile(pathOf(key));
+    },
+
+    async read(key: string): Promise<ArchivedObject> {
+      const path = pathOf(key);
+      // Synchronous on purpose: replay reads objects in bulk, and for files this small a
+      // synchronous read costs a fraction of an async one's thread-pool round trips
+      // (measured: 53k against 13k files/s), which decided replay's rate.
+      const payload = readSmallFileSync(path);
+      let sidecar: string | null = null;
+      try {
+        sidecar = readFileSync(`${path}${METADATA_SUFFIX}`, "utf8");
+      } catch (error) {
+        if (!isCode(error, "ENOENT")) throw error;
+      }
+      return { payload, metadata: sidecar === null ? null : parseSidecar(sidecar) };
+    },
+  };
+}
+
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** open, one read, close: no fstat, and one read for the usual event; larger files read on. */
+function readSmallFileSync(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const first = readSync(fd, scratch, 0, scratch.length, null);
+    if (first < scratch.length) return Buffer.from(scratch.subarray(0, first));
+    const chunks = [Buffer.from(scratch)];
+    for (;;) {
+      const length = readSync(fd, scratch, 0, scratch.length, null);
+      if (length === 0) return Buffer.concat(chunks);
+      chunks.push(Buffer.from(scratch.subarray(0, length)));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** true when this call created `target`; false when it already existed (left untouched). */
+async function createOnly(target: string, data: Uint8Array | string): Promise<boolean> {
+  // A short random name: the target's own name may already be near the 255-byte limit.
+  const temp = join(dirname(target), `.${randomBytes(8).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx");
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(temp, target);
+    return true;
+  } catch (error) {
+    if (isCode(error, "EEXIST")) return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return [];
+    throw error;
+  }
+}
+
+function parseSidecar(text: string): ArchivedObject["metadata"] {
+  try {
+    return metadataFromRecord(JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    return null;
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -1,0 +1,24 @@
+import type { FlexportApiConfig } from "./backfill-config.js";
+import { createFlexportAuth } from "./flexport-auth.js";
+import { createFlexportEventsClient, type FlexportEventsClient } from "./flexport-events-client.js";
+import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+
+/** The events client for a configuration: auth (cached OAuth token in dataDir) and retries. */
+export function openFlexportEventsClient(
+  config: FlexportApiConfig,
+  options: { readonly dataDir: string; readonly retry?: Partial<RetryOptions>; readonly perPage?: number },
+): FlexportEventsClient {
+  const retry: RetryOptions = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts, ...options.retry };
+  const auth = createFlexportAuth({
+    apiUrl: config.apiUrl,
+    credentials: config.credentials,
+    dataDir: options.dataDir,
+    retry,
+  });
+  return createFlexportEventsClient({
+    apiUrl: config.apiUrl,
+    auth,
+    retry,
+    ...(options.perPage === undefined ? {} : { perPage: options.perPage }),
+  });
+}

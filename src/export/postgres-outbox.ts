@@ -1,0 +1,147 @@
+import type pg from "pg";
+import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "./outbox.js";
+
+const iso = (value: Date | string | null): string | null =>
+  value instanceof Date ? value.toISOString() : value;
+
+/**
+ * The outbox on PostgreSQL, over the store's pool (its search_path names the schema).
+ * Claims use FOR UPDATE SKIP LOCKED, so several receivers can each run an exporter and
+ * never take the same rows.
+ */
+export class PostgresOutbox implements Outbox {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
+    const names = sinks.map((s) => s.name);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("UPDATE portcall_sinks SET enabled = false WHERE NOT (name = ANY($1::text[]))", [
+        names,
+      ]);
+      await client.query(
+        `INSERT INTO portcall_sinks (name, target)
+         SELECT * FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (name) DO UPDATE SET target = excluded.target,
+           enabled_at = CASE WHEN portcall_sinks.enabled THEN portcall_sinks.enabled_at ELSE now() END,
+           enabled = true`,
+        [names, sinks.map((s) => s.target)],
+      );
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
+    const { rows } = await this.pool.query<{
+      event_id: string;
+      attempts: number;
+      id: string | null;
+      type: string;
+      occurred_at: Date | null;
+      created_at: Date | null;
+      received_at: Date;
+      signature_alg: string | null;
+      payload: string;
+      payload_sha256: string;
+    }>(
+      `WITH due AS (
+         SELECT sink, event_id FROM portcall_outbox
+         WHERE sink = $1 AND next_attempt_at <= now()
+         ORDER BY next_attempt_at, event_id
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED),
+       leased AS (
+         UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
+         FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
+         RETURNING o.event_id, o.attempts)
+       SELECT l.event_id, l.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
+              e.signature_alg, e.payload, e.payload_sha256
+       FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
+       ORDER BY l.event_id`,
+      [sink, limit, leaseMs],
+    );
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      attempts: r.attempts,
+      event:
+        r.id === null
+          ? undefined
+          : {
+              id: r.id,
+              type: r.type,
+              occurredAt: iso(r.occurred_at),
+              createdAt: iso(r.created_at),
+              receivedAt: iso(r.received_at) ?? "",
+              signatureAlg: r.signature_alg,
+              payload: r.payload,
+              payloadSha256: r.payload_sha256,
+            },
+    }));
+  }
+
+  async complete(sink: string, eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await this.pool.query(
+      `WITH gone AS (DELETE FROM portcall_outbox WHERE sink = $1 AND event_id = ANY($2::text[]))
+       UPDATE portcall_sinks SET last_success_at = now() WHERE name = $1`,
+      [sink, eventIds],
+    );
+  }
+
+  async fail(sink: string, failures: readonly DeliveryFailure[]): Promise<void> {
+    if (failures.length === 0) return;
+    await this.pool.query(
+      `WITH failed AS (
+         UPDATE portcall_outbox o SET attempts = o.attempts + 1, next_attempt_at = f.retry_at, last_error = f.error
+         FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS f(event_id, retry_at, error)
+         WHERE o.sink = $1 AND o.event_id = f.event_id)
+       UPDATE portcall_sinks SET last_error = $5, last_error_at = now() WHERE name = $1`,
+      [
+        sink,
+        failures.map((f) => f.eventId),
+        failures.map((f) => f.retryAt),
+        failures.map((f) => f.error),
+        failures[failures.length - 1]?.error ?? null,
+      ],
+    );
+  }
+
+  async status(): Promise<SinkStatus[]> {
+    const { rows } = await this.pool.query<{
+      name: string;
+      enabled: boolean;
+      target: string | null;
+      backlog: string;
+      oldest: Date | null;
+      max_attempts: number | null;
+      last_success_at: Date | null;
+      last_error: string | null;
+      last_error_at: Date | null;
+    }>(
+      `SELECT s.name, s.enabled, s.target, count(o.event_id) AS backlog, min(o.enqueued_at) AS oldest,
+              max(o.attempts) AS max_attempts, s.last_success_at, s.last_error, s.last_error_at
+       FROM portcall_sinks s LEFT JOIN portcall_outbox o ON o.sink = s.name
+       GROUP BY s.name ORDER BY s.name`,
+    );
+    return rows.map((r) => ({
+      sink: r.name,
+      enabled: r.enabled,
+      target: r.target,
+      backlog: Number(r.backlog),
+      oldestPendingAt: iso(r.oldest),
+      maxAttempts: r.max_attempts ?? 0,
+      lastSuccessAt: iso(r.last_success_at),
+      lastError: r.last_error,
+      lastErrorAt: iso(r.last_error_at),
+    }));
+  }
+
+  /** The pool belongs to the store, which closes it. */
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,163 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
+import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "./outbox.js";
+
+interface ClaimRow {
+  event_id: string;
+  attempts: number;
+  id: string | null;
+  type: string;
+  occurred_at: string | null;
+  created_at: string | null;
+  received_at: string;
+  signature_alg: string | null;
+  payload: string;
+  payload_sha256: string;
+}
+
+/**
+ * The outbox on SQLite, through its own connection. It never waits for the lock inside
+ * SQLite (busy_timeout = 0, which would block the event loop the webhook path runs on):
+ * when the writer thread holds the lock it sleeps asynchronously and tries again. Its
+ * commits skip the fsync (synchronous = NORMAL): losing one in a power cut only means an
+ * event is delivered again, which every sink takes as a no-op.
+ */
+export class SqliteOutbox implements Outbox {
+  private readonly db: Database.Database;
+
+  constructor(filename: string) {
+    this.db = new Database(filename);
+    this.db.pragma("busy_timeout = 0");
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+  }
+
+  async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
+    const now = new Date().toISOString();
+    const upsert = this.db.prepare(`INSERT INTO portcall_sinks (name, enabled, target, enabled_at)
+      VALUES (?, 1, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET target = excluded.target,
+        enabled_at = CASE WHEN enabled = 1 THEN enabled_at ELSE excluded.enabled_at END, enabled = 1`);
+    const names = sinks.map((s) => s.name);
+    await this.write(() => {
+      this.db
+        .prepare(
+          `UPDATE portcall_sinks SET enabled = 0 WHERE name NOT IN (${names.map(() => "?").join(", ") || "''"})`,
+        )
+        .run(...names);
+      for (const sink of sinks) upsert.run(sink.name, sink.target, now);
+    });
+  }
+
+  async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
+    const now = Date.now();
+    const select = this.db.prepare<[string, string, number], ClaimRow>(`
+      SELECT o.event_id, o.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
+             e.signature_alg, e.payload, e.payload_sha256
+      FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
+      WHERE o.sink = ? AND o.next_attempt_at <= ?
+      ORDER BY o.next_attempt_at, o.event_id
+      LIMIT ?`);
+    const lease = this.db.prepare(
+      "UPDATE portcall_outbox SET next_attempt_at = ? WHERE sink = ? AND event_id = ?",
+    );
+    const rows = await this.write(() => {
+      const due = select.all(sink, new Date(now).toISOString(), limit);
+      const until = new Date(now + leaseMs).toISOString();
+      for (const row of due) lease.run(until, sink, row.event_id);
+      return due;
+    });
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      attempts: r.attempts,
+      event:
+        r.id === null
+          ? undefined
+          : {
+              id: r.id,
+              type: r.type,
+              occurredAt: r.occurred_at,
+              createdAt: r.created_at,
+              receivedAt: r.received_at,
+              signatureAlg: r.signature_alg,
+              payload: r.payload,
+              payloadSha256: r.payload_sha256,
+            },
+    }));
+  }
+
+  async complete(sink: string, eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    const remove = this.db.prepare("DELETE FROM portcall_outbox WHERE sink = ? AND event_id = ?");
+    const touch = this.db.prepare("UPDATE portcall_sinks SET last_success_at = ? WHERE name = ?");
+    await this.write(() => {
+      for (const id of eventIds) remove.run(sink, id);
+      touch.run(new Date().toISOString(), sink);
+    });
+  }
+
+  async fail(sink: string, failures: readonly DeliveryFailure[]): Promise<void> {
+    if (failures.length === 0) return;
+    const now = new Date().toISOString();
+    const update = this.db.prepare(`UPDATE portcall_outbox
+      SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE sink = ? AND event_id = ?`);
+    const touch = this.db.prepare(
+      "UPDATE portcall_sinks SET last_error = ?, last_error_at = ? WHERE name = ?",
+    );
+    await this.write(() => {
+      for (const f of failures) update.run(f.retryAt.toISOString(), f.error, sink, f.eventId);
+      touch.run(failures[failures.length - 1]?.error ?? null, now, sink);
+    });
+  }
+
+  async status(): Promise<SinkStatus[]> {
+    const rows = this.db
+      .prepare<
+        [],
+        {
+          name: string;
+          enabled: number;
+          target: string | null;
+          backlog: number;
+          oldest: string | null;
+          max_attempts: number | null;
+          last_success_at: string | null;
+          last_error: string | null;
+          last_error_at: string | null;
+        }
+      >(`SELECT s.name, s.enabled, s.target, count(o.event_id) AS backlog, min(o.enqueued_at) AS oldest,
+                max(o.attempts) AS max_attempts, s.last_success_at, s.last_error, s.last_error_at
+         FROM portcall_sinks s LEFT JOIN portcall_outbox o ON o.sink = s.name
+         GROUP BY s.name ORDER BY s.name`)
+      .all();
+    return rows.map((r) => ({
+      sink: r.name,
+      enabled: r.enabled === 1,
+      target: r.target,
+      backlog: r.backlog,
+      oldestPendingAt: r.oldest,
+      maxAttempts: r.max_attempts ?? 0,
+      lastSuccessAt: r.last_success_at,
+      lastError: r.last_error,
+      lastErrorAt: r.last_error_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  /** One IMMEDIATE transaction; on SQLITE_BUSY, an asynchronous pause and another try. */
+  private async write<T>(run: () => T): Promise<T> {
+    const transaction = this.db.transaction(run);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return transaction.immediate();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if ((code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") || attempt >= 500) throw error;
+        await sleep(2 + Math.random() * Math.min(50, 2 * attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { Logger } from "pino";
+import type { EventStore } from "../stores/store.js";
+import { configuredSinks } from "./configured-sinks.js";
+import type { ExportConfig } from "./export-config.js";
+import { createExporter, type Exporter } from "./exporter.js";
+import { openOutbox } from "./open-outbox.js";
+
+export interface RunningExporter {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts background export when ARCHIVE_URL or BIGQUERY_TABLE is set: registers the sinks
+ * (from now on the store queues each committed event for them) and runs the exporter.
+ * Returns undefined, and queues nothing, when no sink is configured.
+ */
+export async function startExporter(
+  store: EventStore,
+  config: ExportConfig,
+  logger: Logger,
+): Promise<RunningExporter | undefined> {
+  const outbox = await openOutbox(store);
+  try {
+    const sinks = await configuredSinks(config);
+    await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target })));
+    if (sinks.length === 0) {
+      await outbox.close();
+      return undefined;
+    }
+    const exporter: Exporter = createExporter({
+      outbox,
+      sinks,
+      logger,
+      batchSize: config.batchSize,
+      pollMs: config.pollMs,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+    });
+    exporter.start();
+    return {
+      async stop() {
+        await exporter.stop();
+        await outbox.close();
+      },
+    };
+  } catch (error) {
+    await outbox.close();
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Archive } from "../archive/archive.js";
+import type { EventSink, QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/sink.js";
+import { archiveEvent } from "../sinks/archive-sink.js";
+import type { BigQueryTarget } from "../sinks/bigquery-sink.js";
+import type { ExportEvent } from "../sinks/export-sink.js";
+import type { FunctionLog } from "./function-log.js";
+
+export interface FunctionSinkOptions {
+  readonly archive: Archive | undefined;
+  readonly bigquery: BigQueryTarget | undefined;
+  readonly log: FunctionLog;
+}
+
+/**
+ * Function mode has no database: an event is kept once the archive holds it (create-only)
+ * and BigQuery took its row, and only then does record() resolve, so the function answers
+ * 200. Any failure rejects, the function answers 503 and Flexport delivers again. An
+ * archive object that already holds the same bytes is such a redelivery: an earlier attempt
+ * may have failed after archiving, so the BigQuery insert still runs (insertId = event id).
+ */
+export function createFunctionSink(options: FunctionSinkOptions): EventSink {
+  const { archive, bigquery, log } = options;
+  return {
+    async record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome> {
+      const exported: ExportEvent = {
+        id: event.id,
+        type: event.type,
+        occurredAt: event.occurredAt,
+        createdAt: event.createdAt,
+        receivedAt: receivedAt.toISOString(),
+        signatureAlg: event.signatureAlg,
+        payload: event.payload,
+        payloadSha256: event.payloadSha256,
+      };
+      let outcome: RecordOutcome = "stored";
+      if (archive !== undefined) {
+        const archived = await archiveEvent(archive, exported);
+        if (archived === "conflict") {
+          // The first bytes stay (as in the server's store); the new ones are only logged.
+          log.write("ERROR", "id conflict: archive holds different bytes for this event id", {
+            id: event.id,
+            type: event.type,
+            payloadSha256: event.payloadSha256,
+          });
+          return "conflict";
+        }
+        if (archived === "exists") outcome = "duplicate";
+      }
+      if (bigquery !== undefined) {
+        const [result] = await bigquery.insert([exported]);
+        if (result === undefined || !result.ok) {
+          throw new Error(result === undefined ? "BigQuery returned no result" : result.error);
+        }
+      }
+      return outcome;
+    },
+    async quarantine(body: QuarantinedBody): Promise<void> {
+      // No database here to keep it in: the log line is the record (never the body itself).
+      log.write("WARNING", "authenticated body is not a usable event", {
+        reason: body.reason,
+        detail: body.detail,
+        payloadSha256: body.payloadSha256,
+        bytes: body.payload.byteLength,
+      });
+    },
+  };
+}

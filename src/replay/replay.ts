@@ -1,0 +1,200 @@
+import { createHash } from "node:crypto";
+import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
+import { parseEnvelope } from "../core/envelope.js";
+import type { SignatureAlgorithm } from "../core/signature.js";
+import type { VerifiedEvent } from "../core/sink.js";
+import type { EventStore } from "../stores/store.js";
+
+export interface ReplayCounts {
+  /** Objects read from the archive within the range. */
+  read: number;
+  inserted: number;
+  alreadyPresent: number;
+  /** Objects that are not a valid event, or whose bytes or key disagree with their metadata. */
+  invalid: number;
+  /** Objects in an edge partition whose received_at lies outside a time-of-day bound. */
+  outsideRange: number;
+  /** Objects without metadata: received_at taken as the start of their dt= day. */
+  withoutMetadata: number;
+}
+
+export interface ReplayProblem {
+  readonly key: string;
+  readonly reason: string;
+}
+
+export interface ReplaySummary extends ReplayCounts {
+  /** The first problems found (at most MAX_PROBLEMS); `invalid` has the full count. */
+  readonly problems: ReplayProblem[];
+  readonly seconds: number;
+}
+
+export interface ReplayRange {
+  /** YYYY-MM-DD partitions to read, inclusive. */
+  readonly sinceDate?: string;
+  readonly untilDate?: string;
+  /** received_at bounds in ms: [fromMs, toMs). */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+}
+
+export interface ReplayOptions {
+  readonly archive: Archive;
+  readonly store: Pick<EventStore, "insertIfAbsent">;
+  readonly range?: ReplayRange;
+  /**
+   * Objects read and written at once. The stores group-commit whatever is in flight, so
+   * a wide window turns many small inserts into few large commits.
+   */
+  readonly concurrency?: number;
+  /** Called after each object; cheap to call, so throttle on the other side. */
+  readonly onProgress?: (counts: Readonly<ReplayCounts>) => void;
+}
+
+export const DEFAULT_CONCURRENCY = 1024;
+export const MAX_PROBLEMS = 100;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * `--since`/`--until` as given: a date (YYYY-MM-DD, whole UTC days, both inclusive) or an
+ * ISO-8601 time (inclusive). Throws a message naming the option.
+ */
+export function parseReplayRange(since: string | undefined, until: string | undefined): ReplayRange {
+  const bound = (name: string, value: string, end: boolean) => {
+    const ms = Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
+    if (Number.isNaN(ms))
+      throw new Error(`${name}: "${value}" is not a date (YYYY-MM-DD) or an ISO-8601 time`);
+    const exclusiveEnd = end ? (DATE.test(value) ? ms + DAY_MS : ms + 1) : ms;
+    return { date: new Date(end ? exclusiveEnd - 1 : ms).toISOString().slice(0, 10), ms: exclusiveEnd };
+  };
+  const from = since === undefined ? undefined : bound("--since", since, false);
+  const to = until === undefined ? undefined : bound("--until", until, true);
+  if (from !== undefined && to !== undefined && from.ms >= to.ms) {
+    throw new Error(`--since (${since}) must be before --until (${until})`);
+  }
+  return {
+    ...(from !== undefined ? { sinceDate: from.date, fromMs: from.ms } : {}),
+    ...(to !== undefined ? { untilDate: to.date, toMs: to.ms } : {}),
+  };
+}
+
+/**
+ * Loads archived events into a store with insertIfAbsent: an event already there (same
+ * id) is left as it is, so a replay can be repeated or interrupted and run again. Each
+ * event keeps its original received_at and signature algorithm from the archive metadata.
+ */
+export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
+  const { archive, store } = options;
+  const range = options.range ?? {};
+  const concurrency = options.concurrency ?? archive.readConcurrency ?? DEFAULT_CONCURRENCY;
+  const counts: ReplayCounts = {
+    read: 0,
+    inserted: 0,
+    alreadyPresent: 0,
+    invalid: 0,
+    outsideRange: 0,
+    withoutMetadata: 0,
+  };
+  const problems: ReplayProblem[] = [];
+  const started = process.hrtime.bigint();
+
+  async function replayOne(entry: ArchiveEntry): Promise<void> {
+    // Cloud Storage lists metadata with the names: then one request per object, not two.
+    const object =
+      entry.metadata !== undefined
+        ? { payload: await archive.get(entry.key), metadata: entry.metadata }
+        : await archive.read(entry.key);
+    const invalid = (reason: string) => {
+      counts.invalid += 1;
+      if (problems.length < MAX_PROBLEMS) problems.push({ key: entry.key, reason });
+    };
+    const parsed = parseEnvelope(object.payload);
+    if (!parsed.ok) return invalid(`${parsed.problem}: ${parsed.message}`);
+    const { envelope } = parsed;
+    const sha256 = createHash("sha256").update(object.payload).digest("hex");
+    const metadata = object.metadata;
+    if (metadata !== null && metadata.payloadSha256 !== sha256) {
+      return invalid(`bytes do not match the archived sha256 ${metadata.payloadSha256}`);
+    }
+    const keyId = idFromKey(entry.key);
+    if (keyId !== envelope.id)
+      return invalid(`the key names id ${keyId ?? "(none)"} but the body has id ${envelope.id}`);
+
+    if (metadata === null) counts.withoutMetadata += 1;
+    const receivedMs = Date.parse(metadata?.receivedAt ?? `${entry.date}T00:00:00Z`);
+    if (Number.isNaN(receivedMs)) return invalid(`received_at "${metadata?.receivedAt}" is not a time`);
+    if (
+      (range.fromMs !== undefined && receivedMs < range.fromMs) ||
+      (range.toMs !== undefined && receivedMs >= range.toMs)
+    ) {
+      counts.outsideRange += 1;
+      return;
+    }
+    const event: VerifiedEvent = {
+      ...envelope,
+      payload: parsed.text,
+      payloadSha256: sha256,
+      signatureAlg: signatureAlgorithm(metadata?.signatureAlg ?? null),
+      source: "replay",
+    };
+    if (await store.insertIfAbsent(event, new Date(receivedMs))) counts.inserted += 1;
+    else counts.alreadyPresent += 1;
+  }
+
+  let inFlight = 0;
+  const sameId = new Map<string, Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const settled = () => {
+    inFlight -= 1;
+    options.onProgress?.(counts);
+    wake?.();
+    wake = undefined;
+  };
+  const waitForRoom = (limit: number) =>
+    new Promise<void>((resolve) => {
+      if (inFlight <= limit) resolve();
+      else wake = resolve;
+    });
+
+  for await (const entry of archive.list({
+    ...(range.sinceDate !== undefined ? { since: range.sinceDate } : {}),
+    ...(range.untilDate !== undefined ? { until: range.untilDate } : {}),
+  })) {
+    while (inFlight >= concurrency) await waitForRoom(concurrency - 1);
+    if (failure !== undefined) break;
+    counts.read += 1;
+    inFlight += 1;
+    // A redelivery on a later day is a second object with the same id. Reads finish in
+    // any order, so such objects run one after the other, in listing (date) order, and
+    // the earliest received is the one inserted.
+    const id = idFromKey(entry.key) ?? entry.key;
+    const before = sameId.get(id);
+    const done: Promise<void> = (
+      before === undefined ? replayOne(entry) : before.then(() => replayOne(entry))
+    )
+      .then(settled, (error: unknown) => {
+        failure ??= {
+          error: new Error(`replay of ${entry.key} failed: ${errorText(error)}`, { cause: error }),
+        };
+        settled();
+      })
+      .finally(() => {
+        if (sameId.get(id) === done) sameId.delete(id);
+      });
+    sameId.set(id, done);
+  }
+  while (inFlight > 0) await waitForRoom(0);
+  if (failure !== undefined) throw failure.error;
+  return { ...counts, problems, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+function signatureAlgorithm(value: string | null): SignatureAlgorithm | null {
+  return value === "sha256" || value === "sha1" ? value : null;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

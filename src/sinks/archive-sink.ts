@@ -1,0 +1,55 @@
+import { createHash } from "node:crypto";
+import { type Archive, type ArchivedEvent, archiveKey } from "../archive/archive.js";
+import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "./export-sink.js";
+
+export type ArchiveOutcome = "created" | "exists" | "conflict";
+
+/**
+ * Create-only put that tells a redelivery (same bytes already archived) from a conflict
+ * (different bytes under the same id): an "exists" is only good news if the bytes match.
+ */
+export async function archiveEvent(archive: Archive, event: ExportEvent): Promise<ArchiveOutcome> {
+  const archived: ArchivedEvent = {
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    createdAt: event.createdAt,
+    receivedAt: event.receivedAt,
+    signatureAlg: event.signatureAlg,
+    payload: Buffer.from(event.payload, "utf8"),
+    payloadSha256: event.payloadSha256,
+  };
+  if ((await archive.put(archived)) === "created") return "created";
+  const existing = await archive.get(archiveKey(archived));
+  const sha256 = createHash("sha256").update(existing).digest("hex");
+  return sha256 === event.payloadSha256 ? "exists" : "conflict";
+}
+
+/** Exports each event as one archive object; a few puts run at once. */
+export function createArchiveSink(archive: Archive, options: { concurrency?: number } = {}): ExportSink {
+  const concurrency = options.concurrency ?? 8;
+  return {
+    name: "archive",
+    target: archive.description,
+    async deliver(events) {
+      const results: ExportResult[] = new Array(events.length);
+      let next = 0;
+      const work = async () => {
+        for (let i = next++; i < events.length; i = next++) {
+          const event = events[i] as ExportEvent;
+          try {
+            const outcome = await archiveEvent(archive, event);
+            results[i] =
+              outcome === "conflict"
+                ? { ok: false, error: `archive holds different bytes for event ${event.id}` }
+                : { ok: true };
+          } catch (error) {
+            results[i] = { ok: false, error: errorMessage(error) };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, work));
+      return results;
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { packagePath } from "../src/paths.js";
+import { BigQueryTarget } from "../src/sinks/bigquery-sink.js";
+import { eventTableSchema, parseTableRef, toBigQueryDatetime } from "../src/sinks/bigquery-table.js";
+import type { ExportEvent } from "../src/sinks/export-sink.js";
+import { type FakeBigQuery, startFakeBigQuery } from "./fakes/fake-bigquery-server.js";
+import { makeEvent } from "./helpers/fixtures.js";
+
+function exportEvent(id: number, receivedAt = "2024-03-04T10:00:01.234Z"): ExportEvent {
+  return {
+    id: String(id),
+    type: "/shipment_leg#departed",
+    occurredAt: "2024-03-04T09:58:00.000Z",
+    createdAt: "2024-03-04T10:00:00.000Z",
+    receivedAt,
+    signatureAlg: "sha256",
+    payload: makeEvent({ id }),
+    payloadSha256: "0".repeat(64),
+  };
+}
+
+describe("BigQuery target", () => {
+  let fake: FakeBigQuery;
+  before(async () => {
+    fake = await startFakeBigQuery();
+  });
+  after(() => fake.close());
+
+  it("migrate → dataset, partitioned and clustered table, dedup view; again → nothing applied", async () => {
+    const target = new BigQueryTarget({ table: "proj-1.flexport.events", apiEndpoint: fake.url });
+    const first = await target.migrate();
+    assert.deepEqual(
+      first.map((s) => [s.kind, s.object, s.applied]),
+      [
+        ["dataset", "proj-1.flexport", true],
+        ["table", "proj-1.flexport.events", true],
+        ["view", "proj-1.flexport.events_dedup", true],
+      ],
+    );
+    const table = fake.tables.get("proj-1.flexport.events");
+    assert.deepEqual(
+      table?.schema?.fields.map((f) => `${f.name} ${f.type}`),
+      [
+        "id STRING",
+        "ts TIMESTAMP",
+        "type STRING",
+        "occurred_at TIMESTAMP",
+        "created_at TIMESTAMP",
+        "payload JSON",
+      ],
+    );
+    assert.deepEqual(table?.timePartitioning, { type: "DAY", field: "ts" });
+    assert.deepEqual(table?.clustering, { fields: ["type"] });
+    const view = fake.tables.get("proj-1.flexport.events_dedup")?.view;
+    assert.equal(view?.useLegacySql, false);
+    assert.match(view?.query ?? "", /FROM `proj-1\.flexport\.events`/);
+    assert.match(view?.query ?? "", /QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY id ORDER BY ts\) = 1/);
+    // No Google credentials go to an emulator endpoint.
+    assert.ok(fake.requests.every((r) => r.authorization === undefined));
+
+    const again = await target.migrate();
+    assert.deepEqual(
+      again.map((s) => s.applied),
+      [false, false, false],
+    );
+  });
+
+  it("insert → one row per event, insertId = event id, every column in its type's format", async () => {
+    const target = new BigQueryTarget({ table: "proj-1.flexport.events", apiEndpoint: fake.url });
+    const events = [exportEvent(7_100_001), exportEvent(7_100_002)];
+    const results = await target.insert(events);
+    assert.deepEqual(results, [{ ok: true }, { ok: true }]);
+    const rows = fake.rows("proj-1", "flexport", "events");
+    assert.deepEqual(
+      rows.map((r) => r.insertId),
+      ["7100001", "7100002"],
+    );
+    assert.deepEqual(rows[0]?.json, {
+      id: "7100001",
+      ts: "2024-03-04T10:00:01.234Z",
+      type: "/shipment_leg#departed",
+      occurred_at: "2024-03-04T09:58:00.000Z",
+      created_at: "2024-03-04T10:00:00.000Z",
+      payload: events[0]?.payload,
+    });
+  });
+
+  it("original 3-column table (id STRING, ts DATETIME, payload STRING) → rows with only those columns", async () => {
+    fake.addTable("proj-1", "legacy", "webhooks", [
+      { name: "id", type: "STRING" },
+      { name: "ts", type: "DATETIME" },
+      { name: "payload", type: "STRING" },
+    ]);
+    const target = new BigQueryTarget({ table: "proj-1.legacy.webhooks", apiEndpoint: fake.url });
+    const event = exportEvent(7_100_003);
+    assert.deepEqual(await target.insert([event]), [{ ok: true }]);
+    const rows = fake.rows("proj-1", "legacy", "webhooks");
+    assert.deepEqual(rows, [
+      {
+        insertId: "7100003",
+        json: { id: "7100003", ts: "2024-03-04 10:00:01.234000", payload: event.payload },
+      },
+    ]);
+  });
+
+  it("rows BigQuery rejects → a failed result per row naming the reason, nothing stored", async () => {
+    fake.addTable("proj-1", "strict", "events", [
+      { name: "id", type: "STRING" },
+      { name: "ts", type: "TIMESTAMP" },
+      { name: "region", type: "STRING", mode: "REQUIRED" },
+    ]);
+    const target = new BigQueryTarget({ table: "proj-1.strict.events", apiEndpoint: fake.url });
+    const results = await target.insert([exportEvent(1), exportEvent(2)]);
+    assert.equal(results.length, 2);
+    for (const result of results) {
+      assert.equal(result.ok, false);
+      assert.match(result.ok ? "" : result.error, /Missing required field: region/);
+    }
+    assert.equal(fake.rows("proj-1", "strict", "events").length, 0);
+  });
+
+  it("one row BigQuery rejects among valid ones → only it fails; the others are stored", async () => {
+    const target = new BigQueryTarget({ table: "proj-1.flexport.events", apiEndpoint: fake.url });
+    const bad = { ...exportEvent(7_100_011), payload: "{not json" };
+    const results = await target.insert([exportEvent(7_100_010), bad, exportEvent(7_100_012)]);
+    assert.deepEqual(results[0], { ok: true });
+    assert.equal(results[1]?.ok, false);
+    assert.match(results[1]?.ok === false ? results[1].error : "", /Invalid JSON for field payload/);
+    assert.deepEqual(results[2], { ok: true });
+    const ids = fake.rows("proj-1", "flexport", "events").map((r) => r.insertId);
+    assert.ok(ids.includes("7100010") && ids.includes("7100012") && !ids.includes("7100011"));
+  });
+
+  it("insertAll answering 503 → the insert rejects (so the caller retries)", async () => {
+    const target = new BigQueryTarget({
+      table: "proj-1.flexport.events",
+      apiEndpoint: fake.url,
+      maxRetries: 0,
+    });
+    fake.failInserts(1);
+    await assert.rejects(target.insert([exportEvent(7_100_009)]));
+    assert.deepEqual(await target.insert([exportEvent(7_100_009)]), [{ ok: true }]);
+  });
+
+  it("BIGQUERY_TABLE without three parts → error naming the variable", () => {
+    assert.throws(
+      () => parseTableRef("dataset.table"),
+      /BIGQUERY_TABLE: "dataset.table" must be project.dataset.table/,
+    );
+  });
+
+  it("DATETIME values → UTC wall time with microseconds, no zone", () => {
+    assert.equal(toBigQueryDatetime("2024-12-31T23:59:59.5+02:00"), "2024-12-31 21:59:59.500000");
+  });
+});
+
+describe("sql/bigquery/flexport_events.sql", () => {
+  it("columns → the same names, types and modes portcall creates through the API", () => {
+    const sql = readFileSync(packagePath("sql", "bigquery", "flexport_events.sql"), "utf8").replace(
+      /--.*$/gm,
+      "",
+    );
+    const body = sql.slice(sql.indexOf("(") + 1, sql.indexOf("\n)"));
+    const columns = body
+      .split("\n")
+      .map((line) => line.trim().replace(/,$/, ""))
+      .filter((line) => line !== "")
+      .map((line) => {
+        const [name, type, ...rest] = line.split(/\s+/);
+        return { name, type, mode: rest.join(" ") === "NOT NULL" ? "REQUIRED" : "NULLABLE" };
+      });
+    assert.deepEqual(columns, eventTableSchema("JSON"));
+    assert.match(sql, /PARTITION BY DATE\(ts\)\s+CLUSTER BY type;/);
+  });
+});
