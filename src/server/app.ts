@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/errors.js";
@@ -62,7 +62,20 @@ export function buildApp(deps: AppDeps) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
-  app.post(WEBHOOK_PATH, async (request, reply) => {
+  // The content type plays no part in verifying or keeping a delivery, but Fastify answers
+  // 415 to a malformed one (empty, "garbage") before any parser runs, so an authentic event
+  // would be neither stored nor quarantined. Dropping the header sends every body to the
+  // catch-all parser above.
+  const ignoreContentType = (
+    request: { headers: Record<string, unknown> },
+    _reply: unknown,
+    done: () => void,
+  ) => {
+    delete request.headers["content-type"];
+    done();
+  };
+
+  app.post(WEBHOOK_PATH, { onRequest: ignoreContentType }, async (request, reply) => {
     const started = performance.now();
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
     const result = await receive(
@@ -99,6 +112,9 @@ export function buildApp(deps: AppDeps) {
   app.get("/healthz", async () => ({ status: "ok" }));
 
   app.get("/readyz", async (_request, reply) => {
+    if (health.failedWithin(RETRY_AFTER_SECONDS * 1000)) {
+      return sendError(reply.header("retry-after", String(RETRY_AFTER_SECONDS)), "store_unavailable");
+    }
     try {
       await withTimeout(store.ping(), deps.readyTimeoutMs ?? 2000, "store did not answer in time");
       health.succeeded();
@@ -119,6 +135,7 @@ export function buildApp(deps: AppDeps) {
   app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, request, reply) => {
     const code = errorCodeFor(error);
     if (code === "payload_too_large") {
+      lingerBeforeClose(request.raw);
       metrics.delivered("too_large", 0);
       logger.warn({ outcome: "too_large", status: 413, url: request.url }, "delivery");
       return sendError(
@@ -133,6 +150,29 @@ export function buildApp(deps: AppDeps) {
   });
 
   return app;
+}
+
+const LINGER_MS = 1000;
+const LINGER_BYTES = 1024 * 1024;
+
+/**
+ * Closing a socket that still holds unread request bytes makes the kernel send a reset,
+ * and a client still sending its body never reads the 413 (it sees a reset and retries).
+ * So the connection is half-closed after the answer and lingers a moment, discarding at
+ * most LINGER_BYTES, before it is destroyed: the "lingering close" of nginx and Apache.
+ */
+function lingerBeforeClose(request: IncomingMessage): void {
+  const socket = request.socket as IncomingMessage["socket"] & { destroySoon?: () => void };
+  socket.destroySoon = () => {
+    socket.end();
+    let discarded = 0;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once("close", () => clearTimeout(timer));
+    request.on("data", (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_BYTES) socket.destroy();
+    });
+  };
 }
 
 function errorCodeFor(error: { code?: string; statusCode?: number }): ErrorCode {

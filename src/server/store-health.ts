@@ -6,11 +6,21 @@ import type { Logger } from "pino";
  */
 export class StoreHealth {
   private failingSince: number | undefined;
+  private lastFailureAt = 0;
   private suppressed = 0;
 
   constructor(private readonly logger: Logger) {}
 
+  /**
+   * True while a write failed less than `ms` ago and none has succeeded since: a probe can
+   * pass while deliveries still fail (a nearly full disk has room for the probe only).
+   */
+  failedWithin(ms: number): boolean {
+    return this.failingSince !== undefined && Date.now() - this.lastFailureAt < ms;
+  }
+
   failed(reason: string): void {
+    this.lastFailureAt = Date.now();
     if (this.failingSince === undefined) {
       this.failingSince = Date.now();
       this.logger.error({ reason }, "store unavailable: answering 503 until it recovers");

@@ -115,9 +115,12 @@ function commitBatch(writes: Write[]): WriteResult[] {
   }
 }
 
+// A committed write, not just the write lock: a full disk or a read-only file only fails
+// when a commit appends to the WAL, and /readyz must fail then too. Rewriting user_version
+// with its own value changes nothing but costs one small WAL frame.
 function probeWriteLock(database: Database.Database): void {
-  database.exec("BEGIN IMMEDIATE");
-  database.exec("ROLLBACK");
+  const version = Number(database.pragma("user_version", { simple: true }));
+  database.pragma(`user_version = ${Math.trunc(version)}`);
 }
 
 function messageOf(error: unknown): string {

@@ -1,0 +1,335 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { packagePath } from "../src/paths.js";
+import type { DrivenRun } from "./drive.js";
+import type { ReplayResult } from "./replay-bench.js";
+import type { BenchResults, DatabaseCheck, TargetResult } from "./results-format.js";
+
+/**
+ * Renders docs/benchmarks.md from a results file, so the docs and the JSON always agree:
+ * `node dist/bench/report.js [bench/results/<date>.json]` (default: the newest full run).
+ */
+
+interface Verdict {
+  readonly target: string;
+  readonly measured: string;
+  readonly verdict: string;
+}
+
+const fmt = (n: number | undefined | null, digits = 0): string =>
+  n === undefined || n === null || Number.isNaN(n)
+    ? "–"
+    : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function statuses(run: DrivenRun | undefined): string {
+  if (!run) return "–";
+  const parts = Object.entries(run.statusCounts).map(([code, count]) => `${code}: ${count}`);
+  if (run.errors > 0) parts.push(`errors: ${run.errors}`);
+  if (run.timeouts > 0) parts.push(`timeouts: ${run.timeouts}`);
+  if ((run.dropped ?? 0) > 0) parts.push(`dropped: ${run.dropped}`);
+  return parts.join(", ") || "none";
+}
+
+function dbCheck(check: DatabaseCheck | undefined): string {
+  if (!check) return "–";
+  return `${fmt(check.acknowledgedStored)} acked, ${fmt(check.rows)} rows, ${check.missing} missing`;
+}
+
+function latency(run: DrivenRun | undefined): string {
+  if (!run) return "–";
+  const l = run.latencyMs;
+  return `${fmt(l.p50, 2)} / ${fmt(l.p99, 2)} / ${fmt(l.p99_9, 2)}`;
+}
+
+const partial = (note: string | undefined) => (note ? ` (partial: ${note})` : "");
+
+function usable(t: TargetResult): boolean {
+  return t.skipped === undefined && t.error === undefined;
+}
+
+function atLeast(value: number | undefined | null, goal: number, unit: string, digits = 0): string {
+  if (value === undefined || value === null) return "not measured";
+  if (value >= goal) return `met (${fmt(value, digits)}${unit} ≥ ${fmt(goal, digits)}${unit})`;
+  return `missed by ${fmt(((goal - value) / goal) * 100, 0)}% (${fmt(value, digits)}${unit}, target ${fmt(goal, digits)}${unit})`;
+}
+
+function atMost(value: number | undefined | null, goal: number, unit: string, digits = 0): string {
+  if (value === undefined || value === null) return "not measured";
+  if (value <= goal) return `met (${fmt(value, digits)}${unit} ≤ ${fmt(goal, digits)}${unit})`;
+  return `missed by ${fmt(value - goal, digits)}${unit} (${fmt(value, digits)}${unit}, target ≤ ${fmt(goal, digits)}${unit}; ${fmt(value / goal, 1)}×)`;
+}
+
+export function verdicts(r: BenchResults): Verdict[] {
+  const target = (name: string) => r.targets.find((t) => t.name === name && usable(t));
+  const rate = `rate${r.settings.offeredRate}`;
+  const c = r.settings.connections.includes(64) ? 64 : (r.settings.connections.at(-1) ?? 64);
+  const replay = "sqlite" in r.replay ? (r.replay as ReplayResult) : undefined;
+  const portcalls = r.targets.filter((t) => t.name.startsWith("portcall") && usable(t));
+  const rss = [...portcalls.map((t) => t.peakRssMb ?? 0), r.bigEvents.peakRssMb ?? 0];
+  const missing = [...portcalls.map((t) => t.database?.missing ?? 0), r.bigEvents.database?.missing ?? 0];
+  const out: Verdict[] = [
+    {
+      target: `portcall/SQLite throughput at ${c} connections ≥ 70% of the ceiling`,
+      measured: `${fmt(r.ratios[`portcall-sqlite/ceiling@c${c}`], 3)} of ceiling`,
+      verdict: atLeast((r.ratios[`portcall-sqlite/ceiling@c${c}`] ?? NaN) * 100, 70, "%"),
+    },
+    {
+      target: `portcall/SQLite throughput at ${c} connections ≥ 5× the naive peer`,
+      measured: `${fmt(r.ratios[`portcall-sqlite/naive-peer@c${c}`], 2)}×`,
+      verdict: atLeast(r.ratios[`portcall-sqlite/naive-peer@c${c}`], 5, "×", 2),
+    },
+    {
+      target: `p99 ≤ 5 ms at ${fmt(r.settings.offeredRate)} req/s offered, SQLite`,
+      measured: `${fmt(target("portcall-sqlite")?.runs[rate]?.latencyMs.p99, 2)} ms`,
+      verdict: atMost(target("portcall-sqlite")?.runs[rate]?.latencyMs.p99, 5, " ms", 2),
+    },
+    {
+      target: `p99 ≤ 5 ms at ${fmt(r.settings.offeredRate)} req/s offered, PostgreSQL`,
+      measured: `${fmt(target("portcall-postgres")?.runs[rate]?.latencyMs.p99, 2)} ms`,
+      verdict: atMost(target("portcall-postgres")?.runs[rate]?.latencyMs.p99, 5, " ms", 2),
+    },
+    {
+      target: "peak RSS ≤ 200 MB (portcall runs, 8 MiB events included)",
+      measured: `${fmt(Math.max(...rss), 1)} MB`,
+      verdict: atMost(Math.max(...rss), 200, " MB", 1),
+    },
+    {
+      target: "replay ≥ 20,000 events/s into SQLite",
+      measured: `${fmt(replay?.sqlite.eventsPerSecond)} events/s (${fmt(replay?.sqlite.events)} events)`,
+      verdict:
+        replay?.sqlite.skipped ??
+        atLeast(replay?.sqlite.eventsPerSecond, 20_000, "/s") + partial(replay?.sqlite.partial),
+    },
+    {
+      target: "replay ≥ 10,000 events/s into PostgreSQL",
+      measured: `${fmt(replay?.postgres.eventsPerSecond)} events/s (${fmt(replay?.postgres.events)} events)`,
+      verdict:
+        replay?.postgres.skipped ??
+        atLeast(replay?.postgres.eventsPerSecond, 10_000, "/s") + partial(replay?.postgres.partial),
+    },
+    {
+      target: "server cold start to first 200 ≤ 500 ms",
+      measured: `median ${fmt(r.coldStart.server.medianMs)} ms`,
+      verdict: r.coldStart.server.skipped ?? atMost(r.coldStart.server.medianMs, 500, " ms"),
+    },
+    {
+      target: "function entry point loads no PostgreSQL driver or cloud SDK it does not use",
+      measured: r.coldStart.function.loadedPackages
+        ? `unused heavy packages loaded: ${r.coldStart.function.unusedHeavyPackagesLoaded?.join(", ") || "none"}`
+        : "–",
+      verdict:
+        r.coldStart.function.skipped ??
+        (r.coldStart.function.unusedHeavyPackagesLoaded?.length === 0
+          ? "met"
+          : `missed (${r.coldStart.function.unusedHeavyPackagesLoaded?.join(", ")})`),
+    },
+    {
+      target: 'every 2xx "stored" is in the database',
+      measured: `${missing.reduce((a, b) => a + b, 0)} acknowledged ids missing`,
+      verdict: missing.every((m) => m === 0) ? "met" : "MISSED: acknowledged events are missing",
+    },
+  ];
+  return out;
+}
+
+export function renderSummary(r: BenchResults): string {
+  const lines: string[] = [];
+  const cs = r.settings.connections;
+  const rate = `rate${r.settings.offeredRate}`;
+  lines.push("### Throughput (closed loop, autocannon)", "");
+  const head = ["target"];
+  for (const c of cs)
+    head.push(`${c} conn req/s`, `${c} conn p50 / p99 / p99.9 ms`, `${c} conn CPU s per 1k`);
+  head.push("peak RSS MB", `status codes (${cs.at(-1)} conn)`, "database check (all runs)");
+  lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
+  for (const t of r.targets) {
+    if (!usable(t)) {
+      lines.push(
+        `| ${t.name} | ${t.skipped ? `skipped: ${t.skipped}` : `failed: ${(t.error ?? "").split("\n")[0]}`} |`,
+      );
+      continue;
+    }
+    const row: string[] = [t.name];
+    for (const c of cs) {
+      const run = t.runs[`c${c}`];
+      row.push(fmt(run?.requestsPerSecond), latency(run), fmt(run?.cpuSecondsPer1000, 3));
+    }
+    row.push(fmt(t.peakRssMb, 1), statuses(t.runs[`c${cs.at(-1)}`]), dbCheck(t.database));
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    `### Latency at a fixed offered rate (${fmt(r.settings.offeredRate)} req/s, open loop, ${r.settings.rateSeconds} s)`,
+    "",
+  );
+  lines.push(
+    "| target | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | CPU s per 1k | status codes |",
+  );
+  lines.push("|---|---|---|---|---|---|---|---|---|");
+  for (const t of r.targets.filter(usable)) {
+    const run = t.runs[rate];
+    const l = run?.latencyMs;
+    lines.push(
+      `| ${t.name} | ${fmt(run?.requestsPerSecond)} | ${fmt(l?.p50, 2)} | ${fmt(l?.p90, 2)} | ${fmt(l?.p99, 2)} | ${fmt(l?.p99_9, 2)} | ${fmt(l?.max, 2)} | ${fmt(run?.cpuSecondsPer1000, 3)} | ${statuses(run)} |`,
+    );
+  }
+  lines.push("", "### Ratios (throughput)", "", "| ratio | value |", "|---|---|");
+  for (const [name, value] of Object.entries(r.ratios)) lines.push(`| ${name} | ${fmt(value, 3)} |`);
+  lines.push("", "### Cold start (process start to first 200 on a signed delivery)", "");
+  lines.push("| entry point | median ms | runs ms | note |", "|---|---|---|---|");
+  for (const [name, c] of Object.entries(r.coldStart)) {
+    const note =
+      c.skipped ??
+      (c.loadedPackages
+        ? `${c.loadedPackages.length} packages loaded before the first 200; of pg, @google-cloud/storage, @google-cloud/bigquery, better-sqlite3, fastify: ${c.unusedHeavyPackagesLoaded?.join(", ") || "none"}`
+        : "");
+    lines.push(
+      `| ${name} | ${fmt(c.medianMs, 1)} | ${c.runsMs?.map((v) => fmt(v, 1)).join(", ") ?? "–"} | ${note} |`,
+    );
+  }
+  lines.push("", "### Replay (`portcall replay file:<dir>`)", "");
+  if ("skipped" in r.replay && !("sqlite" in r.replay)) lines.push(`skipped: ${r.replay.skipped}`);
+  else {
+    const rep = r.replay as ReplayResult;
+    if (rep.archive)
+      lines.push(`Archive: ${fmt(rep.archive.events)} events, ${fmt(rep.archive.mb, 1)} MB.`, "");
+    lines.push(
+      "| database | events | inserted | events/s | events/s incl. process start | wall s | note |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const [name, run] of [
+      ["SQLite", rep.sqlite],
+      ["PostgreSQL", rep.postgres],
+    ] as const) {
+      lines.push(
+        `| ${name} | ${fmt(run.events)} | ${fmt(run.inserted)} | ${fmt(run.eventsPerSecond)} | ${fmt(run.wallEventsPerSecond)} | ${fmt(run.wallSeconds, 2)} | ${run.skipped ?? run.partial ?? ""} |`,
+      );
+    }
+  }
+  lines.push("", "### 8 MiB events (portcall, SQLite, separate process)", "");
+  const b = r.bigEvents;
+  if (b.skipped || b.error) lines.push(b.skipped ?? `failed: ${b.error}`);
+  else {
+    lines.push(
+      `${b.run?.requests ?? 0} bodies of ${fmt(b.bodyBytes)} bytes at ${b.connections} connections: peak RSS ${fmt(b.peakRssMb, 1)} MB, ` +
+        `p50 ${fmt(b.run?.latencyMs.p50)} ms, status codes: ${statuses(b.run)}; database check: ${dbCheck(b.database)}.`,
+    );
+  }
+  if (r.profile) {
+    lines.push("", "### CPU profile (portcall, SQLite, 64 connections, `--cpu-prof`)", "");
+    if ("skipped" in r.profile) lines.push(`skipped: ${r.profile.skipped}`);
+    else {
+      lines.push(
+        `${fmt(r.profile.requestsPerSecond)} req/s while profiled, ${r.profile.seconds} s. Self time by function, as a share of each thread's busy (non-idle) samples; rerun with \`--profile\` for the files.`,
+      );
+      const heaviest = r.profile.threads
+        .map((thread, i) => {
+          const top = thread.top.find((e) => !e.function.startsWith("("));
+          return top
+            ? `${i === 0 ? "main thread" : `thread ${i}`}: \`${top.function}\` (${fmt(top.percentOfBusy, 1)}% of busy)`
+            : "";
+        })
+        .filter(Boolean);
+      lines.push(
+        "",
+        `Heaviest JavaScript frames: ${heaviest.join("; ")}. Native work is charged to the JavaScript frame that called it:` +
+          " better-sqlite3's `sqliteTransaction` includes the commit and its fsync, `writev` is the socket writes of the responses.",
+      );
+      for (const [i, thread] of r.profile.threads.entries()) {
+        lines.push(
+          "",
+          `${i === 0 ? "Main thread" : `Thread ${i} (the SQLite writer)`}: ${fmt(thread.busyMs)} ms busy of ${fmt(thread.totalMs)} ms sampled.`,
+          "",
+        );
+        lines.push("| % of busy | self ms | function | where |", "|---|---|---|---|");
+        for (const e of thread.top)
+          lines.push(`| ${fmt(e.percentOfBusy, 1)} | ${fmt(e.selfMs)} | ${e.function} | ${e.where} |`);
+      }
+    }
+  }
+  lines.push("", "### Targets from the issue", "", "| target | measured | verdict |", "|---|---|---|");
+  for (const v of verdicts(r)) lines.push(`| ${v.target} | ${v.measured} | ${v.verdict} |`);
+  return lines.join("\n");
+}
+
+export function renderDocs(r: BenchResults, resultsPath: string): string {
+  const m = r.machine;
+  return [
+    "# Benchmarks",
+    "",
+    "<!-- Generated by `node dist/bench/report.js` from the results file named below; edit bench/report.ts, not this file. -->",
+    "",
+    "Flexport waits on portcall's answer and retries when it is slow, so the receiver must absorb",
+    "bursts while acknowledging only durable events. `npm run bench` measures that against two",
+    "peers started in the same run, because on a shared machine ratios mean more than absolute numbers:",
+    "",
+    "1. **ceiling**: a bare `node:http` server that reads the body and answers 200 (`bench/servers/ceiling.ts`);",
+    "2. **naive peer**: Express 5 + `express.raw()` + HMAC-SHA256 (`timingSafeEqual`) + one better-sqlite3",
+    "   transaction per request, WAL, `synchronous=FULL` (`bench/servers/naive-peer.ts`), what tutorials ship;",
+    "3. **portcall, SQLite**: `portcall serve` with `LOG_LEVEL=warn`, and again with the default `info`;",
+    "4. **portcall, PostgreSQL**: `portcall serve` on a fresh schema, dropped afterwards (skipped when unreachable).",
+    "",
+    "Each server runs in its own process on 127.0.0.1 with a fresh database; the load comes from a separate",
+    "process (autocannon for the closed-loop runs, a bounded open-loop sender for the fixed rate). After",
+    "each portcall run every id answered 200 `stored` is looked up in the database.",
+    "",
+    "## Targets (from the issue)",
+    "",
+    "With every 2xx fsync-durable (SQLite) or committed (PostgreSQL): portcall/SQLite throughput at 64",
+    "connections ≥ 70% of the ceiling and ≥ 5× the naive peer; p99 ≤ 5 ms at 1,000 req/s offered for",
+    "SQLite and PostgreSQL; peak RSS ≤ 200 MB (8 MiB events included); replay ≥ 20,000 events/s into",
+    "SQLite and ≥ 10,000 events/s into PostgreSQL; server cold start to first 200 ≤ 500 ms; the function",
+    "entry point loads no PostgreSQL driver or cloud SDK it does not use.",
+    "",
+    "## This run",
+    "",
+    `- Results: \`${resultsPath}\` (${r.mode} run, ${r.durationSeconds} s, started ${r.startedAt})`,
+    `- Command: \`${r.command}\``,
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel}, Node.js ${m.node}`,
+    `- Load average at start / end: ${m.loadAverageAtStart.join(", ")} / ${m.loadAverageAtEnd.join(", ")}` +
+      " (anything well above 0 means other work shared the cores: compare ratios, not absolute numbers)",
+    `- Traffic: ${r.settings.traffic}`,
+    `- Closed loop: ${r.settings.warmupSeconds} s warm-up, then ${r.settings.seconds} s at each of ${r.settings.connections.join(" and ")} connections.`,
+    "",
+    renderSummary(r).replace(/^### /gm, "## "),
+    "",
+    "## Notes",
+    "",
+    ...r.notes.map((n) => `- ${n}`),
+    "",
+    "## Rerunning",
+    "",
+    "- `npm run bench`: the full run (under 10 minutes), writes `bench/results/<date>.json` and this page.",
+    "- `node dist/bench/run.js --quick` (or `BENCH_QUICK=1`): seconds per case, results in the OS temp dir;",
+    "  CI runs it through `test/bench-smoke.test.ts`.",
+    "- `node dist/bench/run.js --only portcall-sqlite,ceiling`: a subset of targets.",
+    "- `node dist/bench/run.js --profile`: portcall on SQLite under `--cpu-prof` at 64 connections; prints",
+    "  the top self-time functions and leaves the `.cpuprofile` files (open them in Chrome DevTools) in the OS temp dir.",
+    "- `node dist/bench/report.js [results.json]`: regenerates this page from a results file.",
+    "- `BENCH_PG_URL` overrides the PostgreSQL URL (default `postgres://postgres@127.0.0.1:5432/test`).",
+    "",
+  ].join("\n");
+}
+
+export function writeDocs(resultsFile: string): void {
+  const results = JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults;
+  const root = packagePath();
+  const relative = resultsFile.startsWith(`${root}/`) ? resultsFile.slice(root.length + 1) : resultsFile;
+  writeFileSync(packagePath("docs", "benchmarks.md"), renderDocs(results, relative));
+}
+
+function newestResults(): string {
+  const dir = packagePath("bench", "results");
+  const files = readdirSync(dir)
+    .filter((name) => /^\d{4}-\d{2}-\d{2}.*\.json$/.test(name))
+    .sort();
+  const newest = files.at(-1);
+  if (newest === undefined) throw new Error(`no results in bench/results; run npm run bench first`);
+  return `${dir}/${newest}`;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const file = process.argv[2] ?? newestResults();
+  writeDocs(file);
+  process.stdout.write(`docs/benchmarks.md regenerated from ${file}\n`);
+}

@@ -1,0 +1,78 @@
+import type { ColdStartResult } from "./cold-start.js";
+import type { ProfileSummary } from "./cpu-profile.js";
+import type { DrivenRun } from "./drive.js";
+import type { ReplayResult } from "./replay-bench.js";
+import type { TargetName } from "./targets.js";
+
+/** The shape of bench/results/<date>.json, shared by the runner and the report. */
+export interface BenchResults {
+  readonly version: 1;
+  readonly date: string;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly mode: "full" | "quick";
+  readonly command: string;
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly node: string;
+    readonly kernel: string;
+    readonly loadAverageAtStart: number[];
+    readonly loadAverageAtEnd: number[];
+  };
+  readonly settings: {
+    readonly connections: number[];
+    readonly warmupSeconds: number;
+    readonly seconds: number;
+    readonly offeredRate: number;
+    readonly rateSeconds: number;
+    readonly pool: number;
+    readonly traffic: string;
+  };
+  readonly targets: TargetResult[];
+  readonly ratios: Record<string, number | null>;
+  readonly coldStart: { readonly server: ColdStartResult; readonly function: ColdStartResult };
+  readonly replay: ReplayResult | { readonly skipped: string };
+  readonly bigEvents: BigEventsResult;
+  /** Full runs only (and not with --no-profile). */
+  readonly profile?: ProfileResult | { readonly skipped: string };
+  readonly notes: string[];
+}
+
+export interface TargetResult {
+  readonly name: TargetName;
+  readonly label: string;
+  readonly skipped?: string;
+  readonly error?: string;
+  /** Keys: c<connections> (closed loop) and rate<n> (open loop at n req/s). */
+  readonly runs: Record<string, DrivenRun>;
+  readonly peakRssMb?: number;
+  readonly database?: DatabaseCheck;
+}
+
+export interface DatabaseCheck {
+  /** Distinct ids answered 200 "stored". */
+  readonly acknowledgedStored: number;
+  readonly rows: number;
+  /** Acknowledged ids not found in the database: must be 0. */
+  readonly missing: number;
+}
+
+export interface BigEventsResult {
+  readonly skipped?: string;
+  readonly error?: string;
+  readonly bodyBytes?: number;
+  readonly connections?: number;
+  readonly run?: DrivenRun;
+  readonly peakRssMb?: number;
+  readonly database?: DatabaseCheck;
+}
+
+export interface ProfileResult {
+  readonly connections: number;
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  /** One per thread: the main thread, then the SQLite writer thread. */
+  readonly threads: ProfileSummary[];
+}

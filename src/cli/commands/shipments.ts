@@ -1,0 +1,67 @@
+import { type Command, Option } from "commander";
+import {
+  createShipmentReports,
+  placeText,
+  SHIPMENT_STATUSES,
+  type ShipmentStatus,
+} from "../../reports/shipment-reports.js";
+import { withStore } from "../context.js";
+import { formatTable, printJson } from "../table.js";
+
+export function registerShipments(program: Command): void {
+  program
+    .command("shipments")
+    .description("current status of each shipment, most recently active first")
+    .addOption(
+      new Option("--status <status>", "only shipments with this status").choices([...SHIPMENT_STATUSES]),
+    )
+    .option("--json", "print a JSON array for scripts")
+    .action(async (options: { status?: ShipmentStatus; json?: boolean }) => {
+      await withStore(async (store) => {
+        const reports = await createShipmentReports(store);
+        const rows = await reports.shipments({ status: options.status });
+        if (options.json) {
+          printJson(rows);
+          return;
+        }
+        if (rows.length === 0) {
+          process.stdout.write(
+            options.status === undefined
+              ? "no shipments yet\n"
+              : `no shipments with status ${options.status}\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            [
+              "shipment",
+              "name",
+              "mode",
+              "status",
+              "open",
+              "latest milestone",
+              "at",
+              "location",
+              "arrival",
+              "events",
+            ],
+            rows.map((s) => [
+              s.shipment_id,
+              s.shipment_name,
+              s.transportation_mode,
+              s.status,
+              // Why a shipment is in "exception": an open customs hold first, then the delay.
+              s.customs_hold_open ? "customs hold" : s.exception_open ? s.last_exception_label : null,
+              s.latest_milestone_label,
+              s.latest_milestone_at,
+              placeText(s.latest_location_name, s.latest_location_code),
+              s.actual_arrival_date ??
+                (s.estimated_arrival_date === null ? null : `${s.estimated_arrival_date} (est.)`),
+              s.event_count,
+            ]),
+          )}\n`,
+        );
+      });
+    });
+}

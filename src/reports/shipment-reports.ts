@@ -1,0 +1,96 @@
+import type { EventStore } from "../stores/store.js";
+
+export const SHIPMENT_STATUSES = ["delivered", "in-transit", "exception"] as const;
+
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+/** One row of the `flexport_shipment_status` view; timestamps as ISO-8601 UTC text. */
+export interface ShipmentStatusRow {
+  readonly shipment_id: string;
+  readonly shipment_name: string | null;
+  readonly transportation_mode: string | null;
+  readonly status: ShipmentStatus;
+  readonly latest_milestone_type: string;
+  readonly latest_milestone_label: string;
+  readonly latest_milestone_category: string;
+  readonly latest_milestone_at: string | null;
+  readonly latest_location_name: string | null;
+  readonly latest_location_code: string | null;
+  readonly estimated_departure_date: string | null;
+  readonly actual_departure_date: string | null;
+  readonly estimated_arrival_date: string | null;
+  readonly actual_arrival_date: string | null;
+  readonly delivered: boolean;
+  readonly delivered_at: string | null;
+  readonly customs_hold_open: boolean;
+  readonly last_customs_hold_at: string | null;
+  readonly last_customs_release_at: string | null;
+  readonly exception_open: boolean;
+  readonly last_exception_label: string | null;
+  readonly last_exception_at: string | null;
+  readonly event_count: number;
+  readonly first_event_at: string | null;
+  readonly last_event_at: string | null;
+}
+
+/** One row of the `flexport_milestones` view; timestamps as ISO-8601 UTC text. */
+export interface MilestoneRow {
+  readonly event_id: string;
+  readonly type: string;
+  readonly label: string;
+  readonly category: string;
+  readonly effect: string | null;
+  readonly occurred_at: string | null;
+  readonly created_at: string | null;
+  readonly resource_object: string | null;
+  readonly resource_id: string | null;
+  readonly shipment_id: string | null;
+  readonly shipment_name: string | null;
+  readonly transportation_mode: string | null;
+  readonly location_name: string | null;
+  readonly location_code: string | null;
+  readonly container_numbers: string | null;
+  readonly estimated_departure_date: string | null;
+  readonly actual_departure_date: string | null;
+  readonly estimated_arrival_date: string | null;
+  readonly actual_arrival_date: string | null;
+}
+
+/** Read-only answers from the milestone views of one store. */
+export interface ShipmentReports {
+  /** Shipments, most recently active first; only those with `status` when given. */
+  shipments(filter: { readonly status?: ShipmentStatus | undefined }): Promise<ShipmentStatusRow[]>;
+  /** A shipment's events in order of occurrence (events without a time first). */
+  timeline(shipmentId: string): Promise<MilestoneRow[]>;
+}
+
+/** Reports on a store's own database; the dialect's module loads only when needed. */
+export async function createShipmentReports(store: EventStore): Promise<ShipmentReports> {
+  const handle = (store as unknown as { database: unknown }).database;
+  if (store.dialect === "sqlite") {
+    const { createSqliteReports } = await import("./sqlite-reports.js");
+    return createSqliteReports(handle as import("better-sqlite3").Database);
+  }
+  const { createPostgresReports } = await import("./postgres-reports.js");
+  return createPostgresReports(handle as import("pg").Pool);
+}
+
+const STATUS_BOOLEANS = ["delivered", "customs_hold_open", "exception_open"] as const;
+
+/** SQLite has no booleans (0/1) and pg returns timestamptz as Date: make both plain JSON values. */
+export function normaliseRow<T>(row: Record<string, unknown>): T {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    copy[key] = value instanceof Date ? value.toISOString() : value;
+  }
+  for (const key of STATUS_BOOLEANS) {
+    if (typeof copy[key] === "number") copy[key] = copy[key] === 1;
+  }
+  return copy as T;
+}
+
+/** "Los Angeles, CA (USLAX)", or whichever part is known. */
+export function placeText(name: string | null, code: string | null): string | null {
+  if (name !== null && code !== null) return `${name} (${code})`;
+  return name ?? code;
+}
