@@ -28,7 +28,7 @@ describe("BigQuery target", () => {
   });
   after(() => fake.close());
 
-  it("migrate → dataset, partitioned and clustered table, dedup view; again → nothing applied", async () => {
+  it("migrate → dataset, partitioned and clustered table, dedup and milestone views; again → nothing applied", async () => {
     const target = new BigQueryTarget({ table: "proj-1.flexport.events", apiEndpoint: fake.url });
     const first = await target.migrate();
     assert.deepEqual(
@@ -37,6 +37,8 @@ describe("BigQuery target", () => {
         ["dataset", "proj-1.flexport", true],
         ["table", "proj-1.flexport.events", true],
         ["view", "proj-1.flexport.events_dedup", true],
+        ["view", "proj-1.flexport.flexport_milestones", true],
+        ["view", "proj-1.flexport.flexport_shipment_status", true],
       ],
     );
     const table = fake.tables.get("proj-1.flexport.events");
@@ -57,13 +59,71 @@ describe("BigQuery target", () => {
     assert.equal(view?.useLegacySql, false);
     assert.match(view?.query ?? "", /FROM `proj-1\.flexport\.events`/);
     assert.match(view?.query ?? "", /QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY id ORDER BY ts\) = 1/);
+    // The milestone views, as tables.insert bodies: after the dedup view, in dependency order,
+    // standard SQL, with the placeholders replaced by the table's dataset and its _dedup view.
+    const created = () =>
+      fake.requests
+        .filter((r) => r.method === "POST" && r.path === "/projects/proj-1/datasets/flexport/tables")
+        .map(
+          (r) =>
+            r.body as {
+              tableReference: { tableId: string };
+              view?: { query: string; useLegacySql?: boolean };
+            },
+        );
+    assert.deepEqual(
+      created().map((b) => b.tableReference.tableId),
+      ["events", "events_dedup", "flexport_milestones", "flexport_shipment_status"],
+    );
+    const [milestones, status] = created().slice(2);
+    assert.equal(milestones?.view?.useLegacySql, false);
+    assert.equal(status?.view?.useLegacySql, false);
+    assert.match(milestones?.view?.query ?? "", /^WITH event_types AS \(/);
+    assert.match(milestones?.view?.query ?? "", /FROM `proj-1\.flexport\.events_dedup` AS e/);
+    assert.match(status?.view?.query ?? "", /FROM `proj-1\.flexport\.flexport_milestones` AS m/);
+    for (const body of [milestones, status]) {
+      assert.doesNotMatch(body?.view?.query ?? "", /PROJECT|DATASET|CREATE|;\s*$/);
+    }
     // No Google credentials go to an emulator endpoint.
     assert.ok(fake.requests.every((r) => r.authorization === undefined));
 
     const again = await target.migrate();
     assert.deepEqual(
       again.map((s) => s.applied),
-      [false, false, false],
+      [false, false, false, false, false],
+    );
+    assert.equal(created().length, 4);
+  });
+
+  it("migrate on the original 3-column table → milestone views skipped, naming the missing columns", async () => {
+    fake.addTable("proj-1", "legacy_views", "webhooks", [
+      { name: "id", type: "STRING" },
+      { name: "ts", type: "DATETIME" },
+      { name: "payload", type: "STRING" },
+    ]);
+    const target = new BigQueryTarget({ table: "proj-1.legacy_views.webhooks", apiEndpoint: fake.url });
+    const steps = await target.migrate();
+    assert.deepEqual(
+      steps.map((s) => [s.object, s.applied, s.skipped]),
+      [
+        ["proj-1.legacy_views", false, undefined],
+        ["proj-1.legacy_views.webhooks", false, undefined],
+        ["proj-1.legacy_views.webhooks_dedup", true, undefined],
+        [
+          "proj-1.legacy_views.flexport_milestones",
+          false,
+          "skipped: table webhooks lacks type, occurred_at, created_at (see docs/views.md)",
+        ],
+        [
+          "proj-1.legacy_views.flexport_shipment_status",
+          false,
+          "skipped: table webhooks lacks type, occurred_at, created_at (see docs/views.md)",
+        ],
+      ],
+    );
+    assert.deepEqual(
+      [...fake.tables.keys()].filter((k) => k.startsWith("proj-1.legacy_views.")),
+      ["proj-1.legacy_views.webhooks", "proj-1.legacy_views.webhooks_dedup"],
     );
   });
 

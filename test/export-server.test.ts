@@ -45,15 +45,18 @@ for (const target of await storeTargets()) {
       await installation.destroy();
     });
 
-    it("portcall migrate → database tables, then BigQuery dataset, table and _dedup view", async () => {
+    it("portcall migrate → database tables, then BigQuery dataset, table, _dedup and milestone views", async () => {
       const cli = packagePath("dist", "src", "cli", "main.js");
       const { stdout } = await run(process.execPath, [cli, "migrate"], { env: { ...process.env, ...env } });
       assert.match(stdout, /export_outbox\s+applied now/);
       assert.match(stdout, /proj\.flexport\s+dataset\s+created now/);
       assert.match(stdout, /proj\.flexport\.events\s+table\s+created now/);
       assert.match(stdout, /proj\.flexport\.events_dedup\s+view\s+created now/);
+      assert.match(stdout, /proj\.flexport\.flexport_milestones\s+view\s+created now/);
+      assert.match(stdout, /proj\.flexport\.flexport_shipment_status\s+view\s+created now/);
       const again = await run(process.execPath, [cli, "migrate"], { env: { ...process.env, ...env } });
       assert.match(again.stdout, /proj\.flexport\.events\s+table\s+already there/);
+      assert.match(again.stdout, /proj\.flexport\.flexport_shipment_status\s+view\s+already there/);
     });
 
     it("deliveries → 200 after the commit; the exporter then fills the archive and BigQuery; close stops it", async () => {

@@ -20,6 +20,9 @@ export interface BigQueryView {
 /** In dependency order: the status view reads the milestones view. */
 export const BIGQUERY_VIEW_IDS = ["flexport_milestones", "flexport_shipment_status"] as const;
 
+/** The events-table columns the views read; the original 3-column table lacks some. */
+export const BIGQUERY_VIEW_COLUMNS = ["id", "type", "occurred_at", "created_at", "payload"] as const;
+
 /**
  * The milestone views for BigQuery, from sql/bigquery/<view>.sql. The files name
  * `PROJECT.DATASET.flexport_events` for the events table (so its `_dedup` view follows)

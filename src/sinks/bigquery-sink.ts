@@ -1,4 +1,5 @@
-import type { BigQuery, Table } from "@google-cloud/bigquery";
+import type { BigQuery, Dataset, Table } from "@google-cloud/bigquery";
+import { BIGQUERY_VIEW_COLUMNS, bigQueryViews } from "../reports/bigquery-views.js";
 import {
   dedupViewId,
   dedupViewQuery,
@@ -33,6 +34,8 @@ export interface MigrateStep {
   readonly object: string;
   readonly kind: "dataset" | "table" | "view";
   readonly applied: boolean;
+  /** Why the step was left out (applied is then false), e.g. columns the table lacks. */
+  readonly skipped?: string;
 }
 
 /** Rows per insertAll request, and bytes: BigQuery takes at most 10 MB per request. */
@@ -56,7 +59,10 @@ export class BigQueryTarget {
     return `bigquery:${tableName(this.ref)}`;
   }
 
-  /** Creates the dataset, the table and the dedup view where missing; leaves existing ones alone. */
+  /**
+   * Creates the dataset, the table, the dedup view and the milestone views where missing;
+   * leaves existing ones alone.
+   */
   async migrate(): Promise<MigrateStep[]> {
     const bigquery = await this.bigquery();
     const { projectId, datasetId, tableId } = this.ref;
@@ -82,14 +88,24 @@ export class BigQueryTarget {
     steps.push({ object: tableName(this.ref), kind: "table", applied: !tableExists });
 
     const viewId = dedupViewId(this.ref);
-    const view = dataset.table(viewId);
-    const [viewExists] = await view.exists();
-    if (!viewExists) {
-      await ignoreAlreadyExists(
-        dataset.createTable(viewId, { view: { query: dedupViewQuery(this.ref), useLegacySql: false } }),
-      );
+    const viewCreated = await createViewIfMissing(dataset, viewId, dedupViewQuery(this.ref));
+    steps.push({ object: `${projectId}.${datasetId}.${viewId}`, kind: "view", applied: viewCreated });
+
+    // The milestone views (in the dataset, read from the _dedup view) need columns a table
+    // with the original 3-column schema lacks: skipped there rather than failing.
+    const [metadata] = await table.getMetadata();
+    const fields = (metadata as { schema?: { fields?: FieldSchema[] } }).schema?.fields ?? [];
+    const missing = BIGQUERY_VIEW_COLUMNS.filter((name) => !fields.some((f) => f.name === name));
+    for (const { viewId: milestoneViewId, query } of bigQueryViews(this.ref)) {
+      const object = `${projectId}.${datasetId}.${milestoneViewId}`;
+      if (missing.length > 0) {
+        const skipped = `skipped: table ${tableId} lacks ${missing.join(", ")} (see docs/views.md)`;
+        steps.push({ object, kind: "view", applied: false, skipped });
+      } else {
+        const created = await createViewIfMissing(dataset, milestoneViewId, query);
+        steps.push({ object, kind: "view", applied: created });
+      }
     }
-    steps.push({ object: `${projectId}.${datasetId}.${viewId}`, kind: "view", applied: !viewExists });
     this.fields = undefined;
     return steps;
   }
@@ -203,6 +219,15 @@ function rowErrors(error: unknown): Map<string, string> | undefined {
     byId.set(id, `BigQuery rejected the row: ${reasons.join("; ") || "unknown reason"}`);
   }
   return byId;
+}
+
+/** Creates a standard-SQL view unless one of that name exists; true when it created it. */
+async function createViewIfMissing(dataset: Dataset, viewId: string, query: string): Promise<boolean> {
+  const [exists] = await dataset.table(viewId).exists();
+  if (!exists) {
+    await ignoreAlreadyExists(dataset.createTable(viewId, { view: { query, useLegacySql: false } }));
+  }
+  return !exists;
 }
 
 async function ignoreAlreadyExists(creating: Promise<unknown>): Promise<void> {

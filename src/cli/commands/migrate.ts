@@ -20,14 +20,14 @@ export function registerMigrate(program: Command): void {
       } finally {
         await store.close();
       }
-      // With BIGQUERY_TABLE set: the dataset, table and _dedup view too.
+      // With BIGQUERY_TABLE set: the dataset, table, _dedup view and milestone views too.
       const bigquery = configuredBigQuery(process.env);
       if (bigquery !== undefined) {
         const steps = await bigquery.migrate();
         process.stdout.write(
           `${formatTable(
             ["bigquery", "kind", "status"],
-            steps.map((s) => [s.object, s.kind, s.applied ? "created now" : "already there"]),
+            steps.map((s) => [s.object, s.kind, s.skipped ?? (s.applied ? "created now" : "already there")]),
           )}\n`,
         );
       }
