@@ -5,6 +5,7 @@ import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/
 import { type ReceiveConfig, receive, signatureHeadersFrom } from "../core/receive.js";
 import type { EventStore } from "../stores/store.js";
 import type { ReceiverMetrics } from "./metrics.js";
+import { OneAtATime } from "./one-at-a-time.js";
 import { StoreHealth } from "./store-health.js";
 
 export const WEBHOOK_PATH = "/webhooks/flexport";
@@ -26,6 +27,8 @@ export interface AppDeps {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Bodies above this are verified, parsed and stored one at a time (see OneAtATime). */
+const LARGE_BODY_BYTES = 1024 * 1024;
 
 export type App = ReturnType<typeof buildApp>;
 const WEBHOOK_METHODS_NOT_ALLOWED = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
@@ -34,6 +37,7 @@ const WEBHOOK_METHODS_NOT_ALLOWED = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "O
 export function buildApp(deps: AppDeps) {
   const { store, receiveConfig, logger, metrics, timeouts } = deps;
   const health = new StoreHealth(logger);
+  const largeBodies = new OneAtATime();
 
   const app = Fastify({
     loggerInstance: logger,
@@ -78,12 +82,14 @@ export function buildApp(deps: AppDeps) {
   app.post(WEBHOOK_PATH, { onRequest: ignoreContentType }, async (request, reply) => {
     const started = performance.now();
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
-    const result = await receive(
-      body,
-      signatureHeadersFrom((name) => request.headers[name]),
-      receiveConfig,
-      store,
-    );
+    const deliver = () =>
+      receive(
+        body,
+        signatureHeadersFrom((name) => request.headers[name]),
+        receiveConfig,
+        store,
+      );
+    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
     const ms = performance.now() - started;
     metrics.delivered(result.outcome, ms / 1000, result.log.reason);
     if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error");

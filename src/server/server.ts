@@ -36,11 +36,15 @@ export async function startServer(
   });
   let exporter: RunningExporter | undefined;
   try {
+    // Start the store's writer (a thread for SQLite, a connection for PostgreSQL) while the
+    // migrations run: it shortens the time to the first 200.
+    const writable = store.ping();
+    writable.catch(() => undefined);
     const migrations = await store.migrate();
     const applied = migrations.filter((m) => m.applied).map((m) => `${m.version}_${m.name}`);
     // Fail at start, not on the first delivery, when the store cannot take writes; this
     // also starts the SQLite writer thread so the first delivery does not wait for it.
-    await store.ping();
+    await writable;
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
     // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
     exporter = await startExporter(store, loadExportConfig(env), logger);

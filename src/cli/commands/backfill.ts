@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { type BackfillSummary, runBackfill } from "../../backfill/backfill.js";
-import { loadFlexportApiConfig } from "../../backfill/backfill-config.js";
-import { openFlexportEventsClient } from "../../backfill/open-flexport-client.js";
+import type { BackfillSummary } from "../../backfill/backfill.js";
 import { isoOption, UsageError, withStore } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
@@ -23,6 +21,11 @@ export function registerBackfill(program: Command): void {
         const until = isoOption("--until", options.until);
         if (until !== undefined && until < since)
           throw new UsageError(`--until (${until}) is before --since (${since})`);
+        const [{ runBackfill }, { loadFlexportApiConfig }, { openFlexportEventsClient }] = await Promise.all([
+          import("../../backfill/backfill.js"),
+          import("../../backfill/backfill-config.js"),
+          import("../../backfill/open-flexport-client.js"),
+        ]);
         const api = loadFlexportApiConfig(process.env);
         await withStore(async (store, config) => {
           const client = openFlexportEventsClient(api, {

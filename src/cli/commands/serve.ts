@@ -1,8 +1,5 @@
 import type { Command } from "commander";
 import { resolveSecrets } from "../../config/secrets.js";
-import { WEBHOOK_PATH } from "../../server/app.js";
-import { createLogger } from "../../server/logger.js";
-import { startServer } from "../../server/server.js";
 import { configFromEnv } from "../context.js";
 
 export function registerServe(program: Command): void {
@@ -14,6 +11,12 @@ export function registerServe(program: Command): void {
     .action(async () => {
       const config = configFromEnv();
       const secrets = resolveSecrets(config, { generate: true });
+      // The HTTP stack loads only for this command, so the other commands start quickly.
+      const [{ createLogger }, { startServer }, { WEBHOOK_PATH }] = await Promise.all([
+        import("../../server/logger.js"),
+        import("../../server/server.js"),
+        import("../../server/app.js"),
+      ]);
       const logger = createLogger(config.logLevel);
       if (secrets.source === "generated") {
         process.stderr.write(

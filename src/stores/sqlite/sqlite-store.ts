@@ -45,6 +45,7 @@ export class SqliteStore implements EventStore {
   private readonly db: Database.Database;
   private readonly committer: GroupCommitter<Write, WriteResult>;
   private worker: Worker | undefined;
+  private checkpointer: Worker | undefined;
   private seq = 0;
   private readonly waiting = new Map<number, (reply: WriterReply | Error) => void>();
   private closed = false;
@@ -159,6 +160,14 @@ export class SqliteStore implements EventStore {
       await worker.terminate();
       this.worker = undefined;
     }
+    const checkpointer = this.checkpointer;
+    if (checkpointer !== undefined) {
+      this.checkpointer = undefined;
+      const exited = new Promise((resolve) => checkpointer.once("exit", resolve));
+      checkpointer.postMessage({ kind: "close" });
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await checkpointer.terminate();
+    }
     this.db.close();
   }
 
@@ -227,6 +236,12 @@ export class SqliteStore implements EventStore {
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`SQLite writer exited with code ${code}`)));
     this.worker = worker;
+    this.checkpointer ??= new Worker(new URL("./sqlite-checkpointer.js", import.meta.url), {
+      workerData: { ...data, intervalMs: 200 },
+    });
+    this.checkpointer.on("error", () => {
+      this.checkpointer = undefined;
+    });
     return worker;
   }
 }

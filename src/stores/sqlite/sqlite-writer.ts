@@ -15,29 +15,42 @@ import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.j
 
 const { filename, busyTimeoutMs } = workerData as WriterData;
 const db = openSqlite(filename, busyTimeoutMs);
+// Checkpoints run on their own thread (sqlite-checkpointer.ts), never inside a commit.
+db.pragma("wal_autocheckpoint = 0");
 
-// One statement tells new from known: an insert leaves deliveries = 1, the upsert's update
-// makes it at least 2, and RETURNING gives the first payload's hash to detect conflicts.
-const upsertEvent = db.prepare<unknown[], { deliveries: number; payload_sha256: string }>(`
+// Statements are prepared on the first batch, not at start: the store starts this thread
+// while it applies migrations, so the tables may not exist yet.
+function prepareStatements() {
+  return {
+    // One statement tells new from known: an insert leaves deliveries = 1, the upsert's update
+    // makes it at least 2, and RETURNING gives the first payload's hash to detect conflicts.
+    upsertEvent: db.prepare<unknown[], { deliveries: number; payload_sha256: string }>(`
   INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
                                deliveries, signature_alg, payload, payload_sha256, source)
   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1,
                                  last_received_at = excluded.last_received_at
-  RETURNING deliveries, payload_sha256`);
+  RETURNING deliveries, payload_sha256`),
 
-const insertEventIfAbsent = db.prepare(`
+    insertEventIfAbsent: db.prepare(`
   INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
                                deliveries, signature_alg, payload, payload_sha256, source)
   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
-  ON CONFLICT (id) DO NOTHING`);
+  ON CONFLICT (id) DO NOTHING`),
 
-const upsertReject = db.prepare(`
+    upsertReject: db.prepare(`
   INSERT INTO flexport_rejects (payload_sha256, reason, detail, event_id, signature_alg,
                                 received_at, last_received_at, deliveries, payload)
   VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
   ON CONFLICT (payload_sha256) DO UPDATE SET deliveries = deliveries + 1,
-                                             last_received_at = excluded.last_received_at`);
+                                             last_received_at = excluded.last_received_at`),
+  };
+}
+let prepared: ReturnType<typeof prepareStatements> | undefined;
+const statements = () => {
+  prepared ??= prepareStatements();
+  return prepared;
+};
 
 function eventParams(w: RecordWrite): unknown[] {
   return [
@@ -55,7 +68,7 @@ function eventParams(w: RecordWrite): unknown[] {
 }
 
 function quarantine(w: QuarantineWrite): void {
-  upsertReject.run(
+  statements().upsertReject.run(
     w.payloadSha256,
     w.reason,
     w.detail,
@@ -75,15 +88,15 @@ function apply(w: Write): WriteResult {
   if (w.op === "insert_if_absent") {
     return {
       ok: true,
-      outcome: insertEventIfAbsent.run(...eventParams(w)).changes === 1 ? "inserted" : "present",
+      outcome: statements().insertEventIfAbsent.run(...eventParams(w)).changes === 1 ? "inserted" : "present",
     };
   }
-  const row = upsertEvent.get(...eventParams(w));
+  const row = statements().upsertEvent.get(...eventParams(w));
   if (row === undefined) throw new Error("upsert returned no row");
   if (row.deliveries === 1) return { ok: true, outcome: "stored" };
   if (row.payload_sha256 === w.payloadSha256) return { ok: true, outcome: "duplicate" };
   // Same id, different bytes: the first bytes stay; the new ones are kept aside.
-  upsertReject.run(
+  statements().upsertReject.run(
     w.payloadSha256,
     "id_conflict",
     conflictDetail(w.id, row.payload_sha256),

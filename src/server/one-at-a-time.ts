@@ -1,0 +1,22 @@
+/**
+ * Lets one holder through at a time, in arrival order. Used for large bodies: decoding,
+ * parsing and handing an 8 MiB event to the store costs several copies of it, so a burst of
+ * them processed together would multiply peak memory; one after another, it stays bounded.
+ */
+export class OneAtATime {
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+}
