@@ -179,6 +179,7 @@ export class SqliteStore implements EventStore {
   }
 
   private async commit(writes: Write[]): Promise<WriteResult[]> {
+    this.ensureCheckpointer();
     const started = performance.now();
     let ok = false;
     try {
@@ -217,6 +218,19 @@ export class SqliteStore implements EventStore {
     return this.options.writerTimeoutMs ?? this.busyTimeoutMs + 30_000;
   }
 
+  /** Started with the first write, not at start-up, so it does not slow the first 200. */
+  private ensureCheckpointer(): void {
+    if (this.checkpointer !== undefined) return;
+    const data = { filename: this.options.filename, busyTimeoutMs: this.busyTimeoutMs, intervalMs: 200 };
+    const checkpointer = new Worker(new URL("./sqlite-checkpointer.js", import.meta.url), {
+      workerData: data,
+    });
+    checkpointer.on("error", () => {
+      if (this.checkpointer === checkpointer) this.checkpointer = undefined;
+    });
+    this.checkpointer = checkpointer;
+  }
+
   private ensureWorker(): Worker {
     if (this.worker !== undefined) return this.worker;
     const data: WriterData = { filename: this.options.filename, busyTimeoutMs: this.busyTimeoutMs };
@@ -236,12 +250,6 @@ export class SqliteStore implements EventStore {
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`SQLite writer exited with code ${code}`)));
     this.worker = worker;
-    this.checkpointer ??= new Worker(new URL("./sqlite-checkpointer.js", import.meta.url), {
-      workerData: { ...data, intervalMs: 200 },
-    });
-    this.checkpointer.on("error", () => {
-      this.checkpointer = undefined;
-    });
     return worker;
   }
 }
