@@ -73,6 +73,6 @@ export interface ProfileResult {
   readonly connections: number;
   readonly seconds: number;
   readonly requestsPerSecond: number;
-  /** One per thread: the main thread, then the SQLite writer thread. */
+  /** One per thread: the main thread, then the SQLite writer and WAL checkpointer threads. */
   readonly threads: ProfileSummary[];
 }
