@@ -28,7 +28,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEFAULT_DATA_DIR = "./data";
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-const integer = (min: number, max: number) =>
+/** An environment variable holding a whole number in [min, max]; shared by every config module. */
+export const integer = (min: number, max: number) =>
   z
     .string()
     .trim()

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../config/config.js";
+import { ConfigError, integer } from "../config/config.js";
 import type { PayloadType } from "../sinks/bigquery-table.js";
 import { parseTableRef } from "../sinks/bigquery-table.js";
 
@@ -17,20 +17,6 @@ export interface ExportConfig {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
 }
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, { message: "must be a whole number" })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
 
 const envSchema = z.object({
   ARCHIVE_URL: z.string().trim().optional(),
