@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { parseEnvelope } from "../src/core/envelope.js";
 import { loadSamples } from "../src/samples/samples.js";
-import type { EventStore } from "../src/stores/store.js";
 import { conformanceCorpus } from "./helpers/fixtures.js";
-import { deliver, startTestServer, type TestServer } from "./helpers/http.js";
-import { storeTargets, type TestStore } from "./helpers/stores.js";
+import { deliver, receiverUnderTest } from "./helpers/http.js";
+import { storeTargets } from "./helpers/stores.js";
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const corpus = conformanceCorpus();
@@ -59,22 +58,7 @@ for (const target of await storeTargets()) {
   describe(`conformance corpus and samples delivered to ${target.name}`, {
     skip: target.skip ?? false,
   }, () => {
-    let installation: TestStore;
-    let store: EventStore;
-    let server: TestServer;
-
-    before(async () => {
-      installation = await target.create();
-      store = await installation.open();
-      await store.migrate();
-      server = await startTestServer(store);
-    });
-
-    after(async () => {
-      await server?.close();
-      await store?.close();
-      await installation?.destroy();
-    });
+    const rig = receiverUnderTest(target);
 
     it(`the project's ${sampleCases.length} samples → stored byte-exact, then duplicate`, async () => {
       await deliverAll(sampleCases);
@@ -89,15 +73,15 @@ for (const target of await storeTargets()) {
     async function deliverAll(cases: Case[]): Promise<void> {
       // In delivery order, as Flexport would send them; then all again, concurrently.
       for (const c of cases) {
-        const response = await deliver(server.webhookUrl, c.bytes);
+        const response = await deliver(rig.server.webhookUrl, c.bytes);
         assert.equal(response.status, 200, c.name);
         assert.deepEqual(response.json, { status: "stored", id: c.id }, c.name);
       }
-      const again = await Promise.all(cases.map((c) => deliver(server.webhookUrl, c.bytes)));
+      const again = await Promise.all(cases.map((c) => deliver(rig.server.webhookUrl, c.bytes)));
       for (const [i, r] of again.entries())
         assert.deepEqual(r.json, { status: "duplicate", id: cases[i]?.id });
       for (const c of cases) {
-        const row = await store.getEvent(c.id);
+        const row = await rig.store.getEvent(c.id);
         assert.ok(row, c.name);
         assert.ok(Buffer.from(row.payload, "utf8").equals(c.bytes), `${c.name} stored byte-exact`);
         assert.equal(row.payload_sha256, sha256(c.bytes));

@@ -1,3 +1,4 @@
+import { after, before } from "node:test";
 import { signBody } from "../../src/core/signature.js";
 import { buildApp } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/logger.js";
@@ -66,4 +67,31 @@ export async function deliver(
     json = { text };
   }
   return { status: response.status, json, headers: response.headers };
+}
+
+/** The store and server a suite runs against; `restart` in a test may replace both. */
+export interface ReceiverUnderTest {
+  installation: import("./stores.js").TestStore;
+  store: EventStore;
+  server: TestServer;
+}
+
+/**
+ * Registers before/after hooks that give the enclosing suite a fresh installation of the
+ * target store, migrated, with the real app listening on loopback; torn down afterwards.
+ */
+export function receiverUnderTest(target: import("./stores.js").StoreTarget): ReceiverUnderTest {
+  const ctx = {} as ReceiverUnderTest;
+  before(async () => {
+    ctx.installation = await target.create();
+    ctx.store = await ctx.installation.open();
+    await ctx.store.migrate();
+    ctx.server = await startTestServer(ctx.store);
+  });
+  after(async () => {
+    await ctx.server?.close();
+    await ctx.store?.close();
+    await ctx.installation?.destroy();
+  });
+  return ctx;
 }
