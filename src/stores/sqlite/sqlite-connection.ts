@@ -3,13 +3,17 @@ import Database from "better-sqlite3";
 /**
  * Opens a connection with the settings every portcall connection needs. WAL lets readers
  * (the CLI, /readyz) run beside the writer; synchronous=FULL makes each commit fsync the
- * WAL, which is what lets us answer 2xx only for durable events.
+ * WAL, which is what lets us answer 2xx only for durable events. When the WAL restarts after
+ * a burst, whichever connection restarts it cuts the file back to WAL_SIZE_LIMIT_BYTES.
  */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
 export function openSqlite(filename: string, busyTimeoutMs: number): Database.Database {
   const db = new Database(filename);
   db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   return db;
 }
