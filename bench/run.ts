@@ -242,7 +242,9 @@ async function runBench(args: readonly string[]): Promise<void> {
     argValue(args, "--out") ??
     (quick
       ? join(tmpdir(), `portcall-bench-quick-${day}.json`)
-      : packagePath("bench", "results", `${day}.json`));
+      : args.includes("--targets-only")
+        ? join(tmpdir(), `portcall-bench-targets-${day}.json`)
+        : packagePath("bench", "results", `${day}.json`));
   const workDir = tempDir("portcall-bench-");
   const notes: string[] = [
     "Closed-loop runs use autocannon (one request in flight per connection); their latency histogram has 1 ms resolution and counts 2xx only.",
@@ -278,14 +280,17 @@ async function runBench(args: readonly string[]): Promise<void> {
         });
       }
     }
+    // --targets-only: the closed-loop and fixed-rate runs alone, for iterating on the hot path.
+    const targetsOnly = args.includes("--targets-only");
+    const notRun = { skipped: "not run (--targets-only)" };
     let big: BigEventsResult;
     try {
-      big = await bigEvents(settings, workDir);
+      big = targetsOnly ? { error: notRun.skipped } : await bigEvents(settings, workDir);
     } catch (error) {
       big = { error: (error as Error).message.slice(0, 2000) };
     }
     let profile: ProfileResult | { skipped: string } | undefined;
-    if (!quick && !args.includes("--no-profile")) {
+    if (!quick && !targetsOnly && !args.includes("--no-profile")) {
       log("CPU profile: portcall-sqlite at 64 connections");
       profile = await profilePortcall(settings.seconds, settings.pool, workDir, 12).then(
         // The folder stays in the OS temp dir for flame graphs; the results file does not name it.
@@ -296,20 +301,26 @@ async function runBench(args: readonly string[]): Promise<void> {
         (e: Error) => ({ skipped: `failed: ${e.message.slice(0, 2000)}` }),
       );
     }
-    log(`cold start: ${settings.coldRuns} run(s) each`);
-    const server = await serverColdStart(workDir, settings.coldRuns).catch((e: Error) => ({
-      skipped: `failed: ${e.message}`,
-    }));
-    const fn = await functionColdStart(workDir, settings.coldRuns).catch((e: Error) => ({
-      skipped: `failed: ${e.message}`,
-    }));
-    log(`replay: ${settings.replayEvents} archived events`);
+    if (!targetsOnly) log(`cold start: ${settings.coldRuns} run(s) each`);
+    const server = targetsOnly
+      ? notRun
+      : await serverColdStart(workDir, settings.coldRuns).catch((e: Error) => ({
+          skipped: `failed: ${e.message}`,
+        }));
+    const fn = targetsOnly
+      ? notRun
+      : await functionColdStart(workDir, settings.coldRuns).catch((e: Error) => ({
+          skipped: `failed: ${e.message}`,
+        }));
+    if (!targetsOnly) log(`replay: ${settings.replayEvents} archived events`);
     // Whatever budget is left, less a margin to write the results, bounds each replay.
     const timeLeft = () =>
       Math.max(10_000, Math.min(240_000, settings.budgetMs - (performance.now() - began) - 20_000));
-    const replay = await replayBench(workDir, settings.replayEvents, pgSkip, timeLeft).catch((e: Error) => ({
-      skipped: `failed: ${e.message.slice(0, 2000)}`,
-    }));
+    const replay = targetsOnly
+      ? notRun
+      : await replayBench(workDir, settings.replayEvents, pgSkip, timeLeft).catch((e: Error) => ({
+          skipped: `failed: ${e.message.slice(0, 2000)}`,
+        }));
     const results: BenchResults = {
       version: 1,
       date: day,
@@ -350,7 +361,7 @@ async function runBench(args: readonly string[]): Promise<void> {
     mkdirSync(join(out, ".."), { recursive: true });
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     log(`results: ${out}`);
-    if (!quick && !args.includes("--no-docs")) {
+    if (!quick && !targetsOnly && !args.includes("--no-docs")) {
       writeDocs(out);
       log("docs/benchmarks.md regenerated");
     }
