@@ -322,15 +322,17 @@ export class PostgresStore implements EventStore {
       id: string;
       inserted: boolean;
       payload_sha256: string;
-    }>(
-      `INSERT INTO flexport_events AS e (id, type, occurred_at, created_at, received_at, last_received_at,
+    }>({
+      // Named: each pooled connection parses and plans it once, not on every commit.
+      name: "portcall_upsert_events",
+      text: `INSERT INTO flexport_events AS e (id, type, occurred_at, created_at, received_at, last_received_at,
                                           deliveries, signature_alg, payload, payload_sha256, source)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
                             $6::timestamptz[], $7::integer[], $8::text[], ${PAYLOADS_FROM_JSON_9}, $10::text[], $11::text[])
        ON CONFLICT (id) DO UPDATE SET deliveries = e.deliveries + excluded.deliveries,
                                       last_received_at = greatest(e.last_received_at, excluded.last_received_at)
        RETURNING id, (xmax = 0) AS inserted, payload_sha256`,
-      [
+      values: [
         column((r) => r.w.id),
         column((r) => r.w.type),
         column((r) => r.w.occurredAt),
@@ -343,7 +345,7 @@ export class PostgresStore implements EventStore {
         column((r) => r.w.payloadSha256),
         column((r) => r.w.source),
       ],
-    );
+    });
     return new Map(returned.map((r) => [r.id, r]));
   }
 
@@ -352,8 +354,10 @@ export class PostgresStore implements EventStore {
       a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
     );
     const column = <T>(pick: (w: RecordWrite) => T) => unique.map(pick);
-    const { rows } = await this.pool.query<{ id: string }>(
-      `INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
+    const { rows } = await this.pool.query<{ id: string }>({
+      // Named: each pooled connection parses and plans it once, not on every commit.
+      name: "portcall_insert_events_if_absent",
+      text: `INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
                                     deliveries, signature_alg, payload, payload_sha256, source)
        SELECT id, type, occurred_at, created_at, received_at, received_at, 1, signature_alg, payload, payload_sha256, source
        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
@@ -361,7 +365,7 @@ export class PostgresStore implements EventStore {
             AS t(id, type, occurred_at, created_at, received_at, signature_alg, payload, payload_sha256, source)
        ON CONFLICT (id) DO NOTHING
        RETURNING id`,
-      [
+      values: [
         column((w) => w.id),
         column((w) => w.type),
         column((w) => w.occurredAt),
@@ -372,7 +376,7 @@ export class PostgresStore implements EventStore {
         column((w) => w.payloadSha256),
         column((w) => w.source),
       ],
-    );
+    });
     return new Set(rows.map((r) => r.id));
   }
 
@@ -388,14 +392,16 @@ export class PostgresStore implements EventStore {
     }
     const rows = [...bySha.values()].sort((a, b) => (a.w.payloadSha256 < b.w.payloadSha256 ? -1 : 1));
     const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    await this.pool.query(
-      `INSERT INTO flexport_rejects AS r (payload_sha256, reason, detail, event_id, signature_alg,
+    await this.pool.query({
+      // Named: each pooled connection parses and plans it once, not on every commit.
+      name: "portcall_upsert_rejects",
+      text: `INSERT INTO flexport_rejects AS r (payload_sha256, reason, detail, event_id, signature_alg,
                                           received_at, last_received_at, deliveries, payload)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                             $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::bytea[])
        ON CONFLICT (payload_sha256) DO UPDATE SET deliveries = r.deliveries + excluded.deliveries,
                                                   last_received_at = greatest(r.last_received_at, excluded.last_received_at)`,
-      [
+      values: [
         column((r) => r.w.payloadSha256),
         column((r) => r.w.reason),
         column((r) => r.w.detail),
@@ -406,7 +412,7 @@ export class PostgresStore implements EventStore {
         column((r) => r.count),
         column((r) => Buffer.from(r.w.payload.buffer, r.w.payload.byteOffset, r.w.payload.byteLength)),
       ],
-    );
+    });
   }
 }
 
