@@ -15,4 +15,9 @@ export type WriterReply =
 export interface WriterData {
   readonly filename: string;
   readonly busyTimeoutMs: number;
+  /**
+   * One Int32 shared by the checkpointer and the writer: the checkpointer sets it to 1 when
+   * the WAL should restart, the writer restarts it between two batches and sets it to 0.
+   */
+  readonly restartWal: SharedArrayBuffer;
 }

@@ -218,10 +218,20 @@ export class SqliteStore implements EventStore {
     return this.options.writerTimeoutMs ?? this.busyTimeoutMs + 30_000;
   }
 
+  private readonly restartWal = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+
+  private get workerData(): WriterData {
+    return {
+      filename: this.options.filename,
+      busyTimeoutMs: this.busyTimeoutMs,
+      restartWal: this.restartWal,
+    };
+  }
+
   /** Started with the first write, not at start-up, so it does not slow the first 200. */
   private ensureCheckpointer(): void {
     if (this.checkpointer !== undefined) return;
-    const data = { filename: this.options.filename, busyTimeoutMs: this.busyTimeoutMs, intervalMs: 200 };
+    const data = { ...this.workerData, intervalMs: 200 };
     const checkpointer = new Worker(new URL("./sqlite-checkpointer.js", import.meta.url), {
       workerData: data,
     });
@@ -233,8 +243,9 @@ export class SqliteStore implements EventStore {
 
   private ensureWorker(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const data: WriterData = { filename: this.options.filename, busyTimeoutMs: this.busyTimeoutMs };
-    const worker = new Worker(new URL("./sqlite-writer.js", import.meta.url), { workerData: data });
+    const worker = new Worker(new URL("./sqlite-writer.js", import.meta.url), {
+      workerData: this.workerData,
+    });
     worker.on("message", (reply: WriterReply) => {
       const settle = this.waiting.get(reply.seq);
       this.waiting.delete(reply.seq);

@@ -13,8 +13,9 @@ import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.j
 // The single writer of a SQLite store, on its own thread so that the fsync of one batch
 // overlaps with the main thread receiving and verifying the next one.
 
-const { filename, busyTimeoutMs } = workerData as WriterData;
+const { filename, busyTimeoutMs, restartWal } = workerData as WriterData;
 const db = openSqlite(filename, busyTimeoutMs);
+const restartRequested = new Int32Array(restartWal);
 // Checkpoints run on their own thread (sqlite-checkpointer.ts), never inside a commit.
 db.pragma("wal_autocheckpoint = 0");
 
@@ -128,6 +129,24 @@ function commitBatch(writes: Write[]): WriteResult[] {
   }
 }
 
+/**
+ * Restarts the WAL when the checkpointer asks (see sqlite-checkpointer.ts), between two
+ * batches. Without a busy wait: when a reader still needs the old log, or the checkpointer
+ * is mid-pass, it gives up at once rather than hold up the next batch, and the checkpointer
+ * asks again after its next complete pass.
+ */
+function restartWalIfRequested(): void {
+  if (Atomics.exchange(restartRequested, 0, 0) === 0) return;
+  db.pragma("busy_timeout = 0");
+  try {
+    db.pragma("wal_checkpoint(RESTART)");
+  } catch {
+    // Busy or failed: the next request retries; durability never depended on it.
+  } finally {
+    db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  }
+}
+
 // A committed write, not just the write lock: a full disk or a read-only file only fails
 // when a commit appends to the WAL, and /readyz must fail then too. Rewriting user_version
 // with its own value changes nothing but costs one small WAL frame.
@@ -149,7 +168,10 @@ port.on("message", (request: WriterRequest) => {
     switch (request.kind) {
       case "batch":
         reply = { seq: request.seq, kind: "batch", results: commitBatch(request.writes) };
-        break;
+        port.postMessage(reply);
+        // After the reply, so the deliveries of this batch are answered first.
+        restartWalIfRequested();
+        return;
       case "ping":
         probeWriteLock(db);
         reply = { seq: request.seq, kind: "ok" };
