@@ -12,9 +12,10 @@ import type { WriterData } from "./sqlite-protocol.js";
 // restarts the log only when a writer begins just as a checkpoint has finished, which under
 // sustained load is almost never, so the file grew by hundreds of megabytes a minute. Once
 // the log is past RESTART_FRAMES and a quick pass has copied all of it, this thread asks the
-// writer (through a shared flag) to run a RESTART checkpoint between two batches: the writer
-// holds the write lock anyway, so the RESTART copies only what the last batches added, and it
-// gives up at once, rather than block deliveries, when a reader still needs the old log.
+// writer (through a shared flag) to run a RESTART checkpoint between two batches: as the only
+// writer it finds no transaction to wait for there, the RESTART copies only what the last
+// batches added, and it gives up at once, rather than block deliveries, when a reader still
+// needs the old log.
 // Overwriting blocks the file already has is also cheaper to fsync than growing it: ext4
 // need not journal a new size and new blocks on every commit.
 
