@@ -1,6 +1,6 @@
 import { after, before } from "node:test";
 import { signBody } from "../../src/core/signature.js";
-import { buildApp } from "../../src/server/app.js";
+import { type App, buildApp } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/logger.js";
 import { ReceiverMetrics } from "../../src/server/metrics.js";
 import type { EventStore } from "../../src/stores/store.js";
@@ -13,11 +13,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real app on a real loopback port, on the given store (which the caller closes). */
-export async function startTestServer(
-  store: EventStore,
-  options: { secrets?: string[]; acceptSha1?: boolean; maxBodyBytes?: number; logLines?: string[] } = {},
-): Promise<TestServer> {
+export interface TestAppOptions {
+  secrets?: string[];
+  acceptSha1?: boolean;
+  maxBodyBytes?: number;
+  /** When given, every log line (at trace level) is pushed here; otherwise nothing is logged. */
+  logLines?: string[];
+}
+
+/** The real app, not listening (for `app.inject()` or to listen on), on the given store. */
+export function buildTestApp(store: EventStore, options: TestAppOptions = {}): App {
   const lines = options.logLines;
   const destination = {
     write(line: string) {
@@ -25,7 +30,7 @@ export async function startTestServer(
       return true;
     },
   } as unknown as NodeJS.WritableStream;
-  const app = buildApp({
+  return buildApp({
     store,
     logger: createLogger(lines ? "trace" : "silent", destination),
     metrics: new ReceiverMetrics({ defaultMetrics: false }),
@@ -36,6 +41,11 @@ export async function startTestServer(
     },
     timeouts: { headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
   });
+}
+
+/** The real app on a real loopback port, on the given store (which the caller closes). */
+export async function startTestServer(store: EventStore, options: TestAppOptions = {}): Promise<TestServer> {
+  const app = buildTestApp(store, options);
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return { url, webhookUrl: `${url}/webhooks/flexport`, close: () => app.close() };
 }
