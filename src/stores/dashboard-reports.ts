@@ -1,0 +1,105 @@
+import type { MilestoneRow, ShipmentStatus, ShipmentStatusRow } from "../reports/shipment-reports.js";
+
+export const BOARD_SORTS = ["activity", "name", "status", "mode", "events", "eta"] as const;
+export type BoardSort = (typeof BOARD_SORTS)[number];
+export const BOARD_FLAGS = ["customs_hold", "exception"] as const;
+export type BoardFlag = (typeof BOARD_FLAGS)[number];
+
+/** What the shipments board asks for; every field is already validated. */
+export interface BoardQuery {
+  readonly status?: ShipmentStatus | undefined;
+  readonly mode?: string | undefined;
+  readonly flag?: BoardFlag | undefined;
+  /** Matched case-insensitively against id, name, POs, containers and bills of lading. */
+  readonly search?: string | undefined;
+  readonly sort: BoardSort;
+  readonly descending: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface BoardPage {
+  readonly rows: ShipmentStatusRow[];
+  /** Rows matching the filters, over all pages. */
+  readonly total: number;
+}
+
+/** A milestone with the IANA time zone of its place, for local times. */
+export interface TimelineRow extends MilestoneRow {
+  readonly location_timezone: string | null;
+}
+
+/** One row of `flexport_eta_estimates`: an estimate (or actual) one event carried. */
+export interface EtaEstimateRow {
+  readonly shipment_id: string;
+  readonly kind: "departure" | "arrival";
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly label: string;
+  readonly announced_at: string | null;
+  readonly estimated: string | null;
+  readonly estimated_at: string | null;
+  readonly actual: string | null;
+  readonly actual_at: string | null;
+}
+
+/** One row of `flexport_eta_history`: an estimate that changed. */
+export interface EtaHistoryRow extends EtaEstimateRow {
+  readonly previous_estimated_at: string | null;
+  readonly slip_seconds: number | null;
+}
+
+/** Where one event stands with one export sink. */
+export interface ExportState {
+  readonly sink: string;
+  readonly target: string | null;
+  /** "pending" while an outbox row is waiting; "exported" when the sink has no row for it. */
+  readonly state: "pending" | "exported";
+  readonly attempts: number;
+  readonly last_error: string | null;
+}
+
+/** The export outbox per sink. */
+export interface ExportBacklog {
+  readonly sink: string;
+  readonly target: string | null;
+  readonly enabled: boolean;
+  readonly pending: number;
+  readonly failing: number;
+  readonly oldest_enqueued_at: string | null;
+  readonly last_success_at: string | null;
+  readonly last_error: string | null;
+  readonly last_error_at: string | null;
+}
+
+/**
+ * Read-only answers for the dashboard, from one store. `refresh` folds newly stored events
+ * into the summaries the board reads (it writes only summary tables, never events).
+ */
+export interface DashboardReports {
+  /** Summarises queued events; returns how many it folded in. */
+  refresh(): Promise<number>;
+  /** Events stored but not summarised yet. */
+  pendingSummaries(): Promise<number>;
+  board(query: BoardQuery): Promise<BoardPage>;
+  statusCounts(): Promise<Record<ShipmentStatus, number>>;
+  modes(): Promise<string[]>;
+  shipment(shipmentId: string): Promise<ShipmentStatusRow | undefined>;
+  milestones(shipmentId: string): Promise<TimelineRow[]>;
+  etaEstimates(shipmentId: string): Promise<EtaEstimateRow[]>;
+  etaHistory(shipmentId: string): Promise<EtaHistoryRow[]>;
+  exportStates(eventId: string): Promise<ExportState[]>;
+  exportBacklog(): Promise<ExportBacklog[]>;
+  /** The latest first delivery of any stored event. */
+  lastReceivedAt(): Promise<string | null>;
+}
+
+/** Orders the board: the column each sort reads. Ties break on the shipment id. */
+export const BOARD_SORT_COLUMNS: Record<BoardSort, string> = {
+  activity: "last_event_at",
+  name: "shipment_name",
+  status: "status",
+  mode: "transportation_mode",
+  events: "event_count",
+  eta: "estimated_arrival_date",
+};

@@ -1,0 +1,215 @@
+import type pg from "pg";
+import type { ShipmentStatus, ShipmentStatusRow } from "../../reports/shipment-reports.js";
+import { normaliseRow, SHIPMENT_STATUSES } from "../../reports/shipment-reports.js";
+import {
+  BOARD_SORT_COLUMNS,
+  type DashboardReports,
+  type EtaEstimateRow,
+  type EtaHistoryRow,
+  type ExportBacklog,
+  type ExportState,
+  type TimelineRow,
+} from "../dashboard-reports.js";
+import { shipmentSearchTerms } from "../shipment-search-terms.js";
+import { BOARD_COLUMNS, boardWhere, SUMMARY_CHUNK } from "../summary-sql.js";
+
+const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = $1";
+
+export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
+  const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
+    const { rows } = await pool.query(sql, params);
+    return rows.map((row) => normaliseRow<T>(row));
+  };
+
+  /** Folds one chunk; returns how many queued events it took. */
+  const foldChunk = async (): Promise<number> => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      // One refresh at a time per installation: two receivers (or two tabs) may call it.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.portcall_summary'))");
+      const { rows: queued } = await client.query<{ event_id: string }>(
+        "SELECT event_id FROM portcall_summary_queue LIMIT $1",
+        [SUMMARY_CHUNK],
+      );
+      const ids = queued.map((r) => r.event_id);
+      if (ids.length === 0) {
+        await client.query("COMMIT");
+        return 0;
+      }
+      const { rows: events } = await client.query<{
+        event_id: string;
+        shipment_id: string | null;
+        payload: string;
+      }>(
+        `SELECT m.event_id, m.shipment_id, e.payload
+         FROM flexport_milestones AS m JOIN flexport_events AS e ON e.id = m.event_id
+         WHERE m.event_id = ANY($1::text[]) AND e.id = ANY($1::text[])`,
+        [ids],
+      );
+      const facts = events.filter((e) => e.shipment_id !== null);
+      const shipments = [...new Set(facts.map((e) => e.shipment_id as string))];
+      await client.query(
+        `INSERT INTO flexport_shipment_events (event_id, shipment_id, search_terms)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+         ON CONFLICT (event_id) DO UPDATE
+           SET shipment_id = EXCLUDED.shipment_id, search_terms = EXCLUDED.search_terms`,
+        [
+          facts.map((e) => e.event_id),
+          facts.map((e) => e.shipment_id),
+          facts.map((e) => shipmentSearchTerms(e.payload)),
+        ],
+      );
+      await client.query("DELETE FROM portcall_summary_scope");
+      await client.query(
+        `INSERT INTO portcall_summary_scope (event_id)
+         SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ANY($1::text[])`,
+        [shipments],
+      );
+      await client.query("DELETE FROM flexport_shipment_board WHERE shipment_id = ANY($1::text[])", [
+        shipments,
+      ]);
+      await client.query(
+        `INSERT INTO flexport_shipment_board (${BOARD_COLUMNS}, search_text)
+         SELECT ${BOARD_COLUMNS}, lower(s.shipment_id || ' ' || COALESCE(s.shipment_name, '') || ' ' ||
+           COALESCE((SELECT string_agg(f.search_terms, ' ') FROM flexport_shipment_events AS f
+                     WHERE f.shipment_id = s.shipment_id AND f.search_terms <> ''), ''))
+         FROM portcall_shipment_status_in_scope AS s`,
+      );
+      await client.query("DELETE FROM portcall_summary_scope");
+      await client.query("DELETE FROM portcall_summary_queue WHERE event_id = ANY($1::text[])", [ids]);
+      await client.query("COMMIT");
+      return ids.length;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  return {
+    async refresh() {
+      let folded = 0;
+      for (let n = await foldChunk(); n > 0; n = await foldChunk()) folded += n;
+      return folded;
+    },
+
+    async pendingSummaries() {
+      const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM portcall_summary_queue");
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    async board(query) {
+      const { sql: where, params } = boardWhere(query, (n) => `$${n}`);
+      const direction = query.descending ? "DESC" : "ASC";
+      const n = params.length;
+      const rows = await all<ShipmentStatusRow>(
+        `SELECT ${BOARD_COLUMNS} FROM flexport_shipment_board ${where}
+         ORDER BY ${BOARD_SORT_COLUMNS[query.sort]} ${direction} NULLS LAST,
+           length(shipment_id) ${direction}, shipment_id COLLATE "C" ${direction}
+         LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...params, query.limit, query.offset],
+      );
+      const { rows: count } = await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM flexport_shipment_board ${where}`,
+        params,
+      );
+      return { rows: rows.map(numberCount), total: Number(count[0]?.n ?? 0) };
+    },
+
+    async statusCounts() {
+      const counts = Object.fromEntries(SHIPMENT_STATUSES.map((s) => [s, 0])) as Record<
+        ShipmentStatus,
+        number
+      >;
+      const { rows } = await pool.query<{ status: ShipmentStatus; n: string }>(
+        "SELECT status, count(*) AS n FROM flexport_shipment_board GROUP BY status",
+      );
+      for (const row of rows) counts[row.status] = Number(row.n);
+      return counts;
+    },
+
+    async modes() {
+      const { rows } = await pool.query<{ m: string }>(
+        `SELECT DISTINCT transportation_mode AS m FROM flexport_shipment_board
+         WHERE transportation_mode IS NOT NULL ORDER BY 1`,
+      );
+      return rows.map((r) => r.m);
+    },
+
+    async shipment(shipmentId) {
+      const rows = await all<ShipmentStatusRow>(
+        `SELECT ${BOARD_COLUMNS} FROM flexport_shipment_board WHERE shipment_id = $1`,
+        [shipmentId],
+      );
+      return rows[0] === undefined ? undefined : numberCount(rows[0]);
+    },
+
+    async milestones(shipmentId) {
+      return all<TimelineRow>(
+        `SELECT m.*, (SELECT e.payload_json #>> '{data,location,place,address,timezone}' FROM flexport_events AS e
+                      WHERE e.id = m.event_id) AS location_timezone
+         FROM flexport_milestones AS m WHERE m.event_id IN (${EVENTS_OF})
+         ORDER BY COALESCE(m.occurred_at, m.created_at) NULLS FIRST, length(m.event_id), m.event_id COLLATE "C"`,
+        [shipmentId],
+      );
+    },
+
+    async etaEstimates(shipmentId) {
+      return all<EtaEstimateRow>(
+        `SELECT * FROM flexport_eta_estimates WHERE event_id IN (${EVENTS_OF})
+         ORDER BY kind, announced_at, length(event_id), event_id COLLATE "C"`,
+        [shipmentId],
+      );
+    },
+
+    async etaHistory(shipmentId) {
+      const rows = await all<EtaHistoryRow>(
+        `SELECT * FROM flexport_eta_history WHERE shipment_id = $1
+         ORDER BY kind, announced_at, length(event_id), event_id COLLATE "C"`,
+        [shipmentId],
+      );
+      return rows.map((r) => ({
+        ...r,
+        slip_seconds: r.slip_seconds === null ? null : Number(r.slip_seconds),
+      }));
+    },
+
+    async exportStates(eventId) {
+      return all<ExportState>(
+        `SELECT s.name AS sink, s.target,
+           CASE WHEN o.event_id IS NULL THEN 'exported' ELSE 'pending' END AS state,
+           COALESCE(o.attempts, 0) AS attempts, o.last_error
+         FROM portcall_sinks AS s
+         LEFT JOIN portcall_outbox AS o ON o.sink = s.name AND o.event_id = $1
+         ORDER BY s.name`,
+        [eventId],
+      );
+    },
+
+    async exportBacklog() {
+      const rows = await all<ExportBacklog>(
+        `SELECT s.name AS sink, s.target, s.enabled,
+           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name) AS pending,
+           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name AND o.attempts > 0) AS failing,
+           (SELECT min(enqueued_at) FROM portcall_outbox AS o WHERE o.sink = s.name) AS oldest_enqueued_at,
+           s.last_success_at, s.last_error, s.last_error_at
+         FROM portcall_sinks AS s ORDER BY s.name`,
+      );
+      return rows.map((r) => ({ ...r, pending: Number(r.pending), failing: Number(r.failing) }));
+    },
+
+    async lastReceivedAt() {
+      const { rows } = await pool.query<{ at: Date | null }>(
+        "SELECT max(received_at) AS at FROM flexport_events",
+      );
+      return rows[0]?.at?.toISOString() ?? null;
+    },
+  };
+}
+
+/** pg returns bigint counts as text. */
+function numberCount(row: ShipmentStatusRow): ShipmentStatusRow {
+  return { ...row, event_count: Number(row.event_count) };
+}

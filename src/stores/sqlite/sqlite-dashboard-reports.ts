@@ -1,0 +1,187 @@
+import type Database from "better-sqlite3";
+import type { ShipmentStatus, ShipmentStatusRow } from "../../reports/shipment-reports.js";
+import { normaliseRow, SHIPMENT_STATUSES } from "../../reports/shipment-reports.js";
+import {
+  BOARD_SORT_COLUMNS,
+  type DashboardReports,
+  type EtaEstimateRow,
+  type EtaHistoryRow,
+  type ExportBacklog,
+  type ExportState,
+  type TimelineRow,
+} from "../dashboard-reports.js";
+import { shipmentSearchTerms } from "../shipment-search-terms.js";
+import { BOARD_COLUMNS, boardWhere, SUMMARY_CHUNK } from "../summary-sql.js";
+
+const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ?";
+
+export function createSqliteDashboardReports(db: Database.Database): DashboardReports {
+  const take = db.prepare<[number], string>("SELECT event_id FROM portcall_summary_queue LIMIT ?").pluck();
+  const shipmentsOf = db.prepare<[string], { event_id: string; shipment_id: string | null }>(
+    "SELECT event_id, shipment_id FROM flexport_milestones WHERE event_id IN (SELECT value FROM json_each(?))",
+  );
+  const payloadsOf = db.prepare<[string], { id: string; payload: string }>(
+    "SELECT id, payload FROM flexport_events WHERE id IN (SELECT value FROM json_each(?))",
+  );
+  const addFact = db.prepare(
+    "INSERT OR REPLACE INTO flexport_shipment_events (event_id, shipment_id, search_terms) VALUES (?, ?, ?)",
+  );
+  const inList = "(SELECT value FROM json_each(?))";
+  const fold = db.transaction((ids: string[]) => {
+    const idList = JSON.stringify(ids);
+    const payloads = new Map(payloadsOf.all(idList).map((r) => [r.id, r.payload]));
+    const affected = new Set<string>();
+    for (const row of shipmentsOf.all(idList)) {
+      if (row.shipment_id === null) continue;
+      affected.add(row.shipment_id);
+      addFact.run(row.event_id, row.shipment_id, shipmentSearchTerms(payloads.get(row.event_id) ?? ""));
+    }
+    const shipments = JSON.stringify([...affected]);
+    db.prepare("DELETE FROM portcall_summary_scope").run();
+    db.prepare(
+      `INSERT INTO portcall_summary_scope (event_id)
+       SELECT event_id FROM flexport_shipment_events WHERE shipment_id IN ${inList}`,
+    ).run(shipments);
+    db.prepare(`DELETE FROM flexport_shipment_board WHERE shipment_id IN ${inList}`).run(shipments);
+    db.prepare(
+      `INSERT INTO flexport_shipment_board (${BOARD_COLUMNS}, search_text)
+       SELECT ${BOARD_COLUMNS}, lower(s.shipment_id || ' ' || COALESCE(s.shipment_name, '') || ' ' ||
+         COALESCE((SELECT group_concat(f.search_terms, ' ') FROM flexport_shipment_events AS f
+                   WHERE f.shipment_id = s.shipment_id AND f.search_terms <> ''), ''))
+       FROM portcall_shipment_status_in_scope AS s`,
+    ).run();
+    db.prepare("DELETE FROM portcall_summary_scope").run();
+    db.prepare(`DELETE FROM portcall_summary_queue WHERE event_id IN ${inList}`).run(idList);
+  });
+
+  const all = <T>(sql: string, ...params: unknown[]): T[] =>
+    db
+      .prepare<unknown[], Record<string, unknown>>(sql)
+      .all(...params)
+      .map((row) => normaliseRow<T>(row));
+
+  return {
+    async refresh() {
+      let folded = 0;
+      for (;;) {
+        const ids = take.all(SUMMARY_CHUNK);
+        if (ids.length === 0) return folded;
+        fold.immediate(ids);
+        folded += ids.length;
+        // Let deliveries and other requests run between chunks of a large catch-up.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+
+    async pendingSummaries() {
+      return db.prepare<[], number>("SELECT count(*) FROM portcall_summary_queue").pluck().get() ?? 0;
+    },
+
+    async board(query) {
+      const { sql: where, params } = boardWhere(query, () => "?");
+      const direction = query.descending ? "DESC" : "ASC";
+      const rows = all<ShipmentStatusRow>(
+        `SELECT ${BOARD_COLUMNS} FROM flexport_shipment_board ${where}
+         ORDER BY ${BOARD_SORT_COLUMNS[query.sort]} ${direction} NULLS LAST,
+           length(shipment_id) ${direction}, shipment_id ${direction}
+         LIMIT ? OFFSET ?`,
+        ...params,
+        query.limit,
+        query.offset,
+      );
+      const total =
+        db
+          .prepare<unknown[], number>(`SELECT count(*) FROM flexport_shipment_board ${where}`)
+          .pluck()
+          .get(...params) ?? 0;
+      return { rows, total };
+    },
+
+    async statusCounts() {
+      const counts = Object.fromEntries(SHIPMENT_STATUSES.map((s) => [s, 0])) as Record<
+        ShipmentStatus,
+        number
+      >;
+      for (const row of db
+        .prepare<[], { status: ShipmentStatus; n: number }>(
+          "SELECT status, count(*) AS n FROM flexport_shipment_board GROUP BY status",
+        )
+        .all()) {
+        counts[row.status] = row.n;
+      }
+      return counts;
+    },
+
+    async modes() {
+      return db
+        .prepare<[], string>(
+          `SELECT DISTINCT transportation_mode FROM flexport_shipment_board
+           WHERE transportation_mode IS NOT NULL ORDER BY 1`,
+        )
+        .pluck()
+        .all();
+    },
+
+    async shipment(shipmentId) {
+      return all<ShipmentStatusRow>(
+        `SELECT ${BOARD_COLUMNS} FROM flexport_shipment_board WHERE shipment_id = ?`,
+        shipmentId,
+      )[0];
+    },
+
+    async milestones(shipmentId) {
+      return all<TimelineRow>(
+        `SELECT m.*, (SELECT e.payload ->> '$.data.location.place.address.timezone' FROM flexport_events AS e
+                      WHERE e.id = m.event_id AND json_valid(e.payload)) AS location_timezone
+         FROM flexport_milestones AS m WHERE m.event_id IN (${EVENTS_OF})
+         ORDER BY COALESCE(m.occurred_at, m.created_at) NULLS FIRST, length(m.event_id), m.event_id`,
+        shipmentId,
+      );
+    },
+
+    async etaEstimates(shipmentId) {
+      return all<EtaEstimateRow>(
+        `SELECT * FROM flexport_eta_estimates WHERE event_id IN (${EVENTS_OF})
+         ORDER BY kind, announced_at, length(event_id), event_id`,
+        shipmentId,
+      );
+    },
+
+    async etaHistory(shipmentId) {
+      return all<EtaHistoryRow>(
+        `SELECT * FROM flexport_eta_history WHERE shipment_id = ?
+         ORDER BY kind, announced_at, length(event_id), event_id`,
+        shipmentId,
+      );
+    },
+
+    async exportStates(eventId) {
+      return all<ExportState>(
+        `SELECT s.name AS sink, s.target,
+           CASE WHEN o.event_id IS NULL THEN 'exported' ELSE 'pending' END AS state,
+           COALESCE(o.attempts, 0) AS attempts, o.last_error
+         FROM portcall_sinks AS s
+         LEFT JOIN portcall_outbox AS o ON o.sink = s.name AND o.event_id = ?
+         ORDER BY s.name`,
+        eventId,
+      );
+    },
+
+    async exportBacklog() {
+      return all<ExportBacklog>(
+        `SELECT s.name AS sink, s.target, s.enabled = 1 AS enabled,
+           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name) AS pending,
+           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name AND o.attempts > 0) AS failing,
+           (SELECT min(enqueued_at) FROM portcall_outbox AS o WHERE o.sink = s.name) AS oldest_enqueued_at,
+           s.last_success_at, s.last_error, s.last_error_at
+         FROM portcall_sinks AS s ORDER BY s.name`,
+      ).map((row) => ({ ...row, enabled: Boolean(row.enabled) }));
+    },
+
+    async lastReceivedAt() {
+      return (
+        db.prepare<[], string | null>("SELECT max(received_at) FROM flexport_events").pluck().get() ?? null
+      );
+    },
+  };
+}
