@@ -3,6 +3,7 @@ import type { Config } from "../config/config.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
+import { openDashboardReports } from "../stores/open-dashboard-reports.js";
 import { openStore, redactUrl } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
@@ -22,6 +23,8 @@ export async function startServer(
   secrets: ResolvedSecrets,
   logger: Logger,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  /** The dashboard password; without it (or with PORTCALL_UI=false) there is no dashboard. */
+  uiPassword?: string,
 ): Promise<RunningServer> {
   const metrics = new ReceiverMetrics();
   const store = await openStore({
@@ -63,6 +66,16 @@ export async function startServer(
       maxBodyBytes: config.maxBodyBytes,
     },
     timeouts: config,
+    ...(config.ui.enabled && uiPassword !== undefined
+      ? {
+          dashboard: {
+            password: uiPassword,
+            trustedHeader: config.ui.trustedHeader,
+            sessionHours: config.ui.sessionHours,
+            reports: () => openDashboardReports(store),
+          },
+        }
+      : {}),
   });
   const address = await app.listen({ host: config.host, port: config.port });
 

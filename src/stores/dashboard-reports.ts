@@ -88,6 +88,8 @@ export interface DashboardReports {
   milestones(shipmentId: string): Promise<TimelineRow[]>;
   etaEstimates(shipmentId: string): Promise<EtaEstimateRow[]>;
   etaHistory(shipmentId: string): Promise<EtaHistoryRow[]>;
+  /** The shipment a summarised event belongs to, if any. */
+  shipmentOfEvent(eventId: string): Promise<string | undefined>;
   exportStates(eventId: string): Promise<ExportState[]>;
   exportBacklog(): Promise<ExportBacklog[]>;
   /** The latest first delivery of any stored event. */

@@ -176,6 +176,14 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       }));
     },
 
+    async shipmentOfEvent(eventId) {
+      const { rows } = await pool.query<{ shipment_id: string }>(
+        "SELECT shipment_id FROM flexport_shipment_events WHERE event_id = $1",
+        [eventId],
+      );
+      return rows[0]?.shipment_id;
+    },
+
     async exportStates(eventId) {
       return all<ExportState>(
         `SELECT s.name AS sink, s.target,

@@ -155,6 +155,13 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
       );
     },
 
+    async shipmentOfEvent(eventId) {
+      return db
+        .prepare<[string], string>("SELECT shipment_id FROM flexport_shipment_events WHERE event_id = ?")
+        .pluck()
+        .get(eventId);
+    },
+
     async exportStates(eventId) {
       return all<ExportState>(
         `SELECT s.name AS sink, s.target,
