@@ -19,7 +19,7 @@ export function utc(iso: string | null | undefined): string {
 
 const localFormats = new Map<string, Intl.DateTimeFormat | null>();
 
-/** The time at the place, e.g. "13 Feb 2024, 12:37 PST"; UTC when the zone is unknown. */
+/** The time at the place, e.g. "13 Feb 2024, 20:37 GMT-8"; UTC when the zone is unknown. */
 export function local(iso: string | null | undefined, timeZone: string | null | undefined): string {
   if (iso === null || iso === undefined) return "—";
   if (timeZone === null || timeZone === undefined) return utc(iso);
