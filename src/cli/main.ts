@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { registerBackfill } from "./commands/backfill.js";
+import { registerEta } from "./commands/eta.js";
 import { registerEvent } from "./commands/event.js";
 import { registerEvents } from "./commands/events.js";
 import { registerMigrate } from "./commands/migrate.js";
@@ -31,6 +32,7 @@ registerStatus(program);
 registerBackfill(program);
 registerShipments(program);
 registerTimeline(program);
+registerEta(program);
 
 try {
   await program.parseAsync(process.argv);
