@@ -20,6 +20,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** The PORTCALL_CONFIG file (sources, destinations, rules), when set. */
+  readonly configFile: string | undefined;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -73,6 +75,7 @@ const envSchema = z.object({
   PORTCALL_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
   PORTCALL_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000).default(72_000),
   PORTCALL_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  PORTCALL_CONFIG: z.string().trim().min(1, { message: "must be a file path" }).optional(),
 });
 
 export class ConfigError extends Error {
@@ -127,6 +130,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     requestTimeoutMs: e.PORTCALL_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.PORTCALL_KEEP_ALIVE_TIMEOUT_MS,
     shutdownTimeoutMs: e.PORTCALL_SHUTDOWN_TIMEOUT_MS,
+    configFile: e.PORTCALL_CONFIG,
   };
 }
 
