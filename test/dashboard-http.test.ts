@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { App } from "../src/server/app.js";
-import { openDashboardReports } from "../src/stores/open-dashboard-reports.js";
 import type { EventStore } from "../src/stores/store.js";
 import { makeEvent } from "./helpers/fixtures.js";
 import { buildTestApp, deliver, TEST_SECRET } from "./helpers/http.js";
@@ -27,7 +26,6 @@ describe("dashboard access over HTTP", () => {
       dashboard: {
         password: PASSWORD,
         sessionHours: 1,
-        reports: () => openDashboardReports(store),
         signInLimit: { max: 3, windowMs: 60_000 },
         ...extra,
       },

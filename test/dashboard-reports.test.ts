@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { parseEnvelope } from "../src/core/envelope.js";
-import type { VerifiedEvent } from "../src/core/sink.js";
+import type { VerifiedEvent } from "../src/core/event-recorder.js";
+import { verifiedEvent } from "../src/core/verified-event.js";
 import { summariseEta } from "../src/dashboard/eta-summary.js";
-import { createShipmentReports } from "../src/reports/shipment-reports.js";
 import { loadSamples } from "../src/samples/samples.js";
-import type { BoardQuery, DashboardReports } from "../src/stores/dashboard-reports.js";
-import { openDashboardReports } from "../src/stores/open-dashboard-reports.js";
+import type { BoardQuery, ShipmentReports } from "../src/stores/reports.js";
 import type { EventStore } from "../src/stores/store.js";
 import { conformanceCorpus } from "./helpers/fixtures.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
@@ -17,16 +14,9 @@ import { storeTargets, type TestStore } from "./helpers/stores.js";
 // flexport_eta_history.
 
 function verified(body: Buffer | string): VerifiedEvent {
-  const bytes = typeof body === "string" ? Buffer.from(body) : body;
-  const parsed = parseEnvelope(bytes);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return {
-    ...parsed.envelope,
-    payload: parsed.text,
-    payloadSha256: createHash("sha256").update(bytes).digest("hex"),
-    signatureAlg: "sha256",
-    source: "webhook",
-  };
+  const result = verifiedEvent(typeof body === "string" ? Buffer.from(body) : body, "sha256", "webhook");
+  if (!result.ok) throw new Error(result.message);
+  return result.event;
 }
 
 function event(
@@ -75,11 +65,9 @@ for (const target of await storeTargets()) {
   describe(`dashboard reports on ${target.name}`, { skip: target.skip ?? false }, () => {
     let installation: TestStore;
     let store: EventStore;
-    let reports: DashboardReports;
+    let reports: ShipmentReports;
     const statusView = async () =>
-      (await (await createShipmentReports(store)).shipments({})).sort((a, b) =>
-        a.shipment_id.localeCompare(b.shipment_id),
-      );
+      (await store.reports().shipments({})).sort((a, b) => a.shipment_id.localeCompare(b.shipment_id));
     const board = async (query: Partial<BoardQuery> = {}) => (await reports.board({ ...all, ...query })).rows;
 
     before(async () => {
@@ -87,7 +75,7 @@ for (const target of await storeTargets()) {
       store = await installation.open();
       await store.migrate();
       await Promise.all(initialEvents().map((e) => store.insertIfAbsent(e, new Date())));
-      reports = await openDashboardReports(store);
+      reports = store.reports();
     });
 
     after(async () => {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { parseEnvelope } from "../src/core/envelope.js";
+import { verifiedEvent } from "../src/core/verified-event.js";
 import { loadSamples } from "../src/samples/samples.js";
-import type { EtaHistoryRow } from "../src/stores/dashboard-reports.js";
+import type { EtaHistoryRow } from "../src/stores/reports.js";
 import { jsonOf, runCli } from "./helpers/cli.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 
@@ -20,18 +19,9 @@ for (const target of await storeTargets()) {
       try {
         await store.migrate();
         for (const sample of loadSamples()) {
-          const parsed = parseEnvelope(sample.bytes);
-          if (!parsed.ok) throw new Error(parsed.message);
-          await store.insertIfAbsent(
-            {
-              ...parsed.envelope,
-              payload: parsed.text,
-              payloadSha256: createHash("sha256").update(sample.bytes).digest("hex"),
-              signatureAlg: "sha256",
-              source: "webhook",
-            },
-            new Date(),
-          );
+          const result = verifiedEvent(sample.bytes, "sha256", "webhook");
+          if (!result.ok) throw new Error(result.message);
+          await store.insertIfAbsent(result.event, new Date());
         }
       } finally {
         await store.close();

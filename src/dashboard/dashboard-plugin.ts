@@ -7,7 +7,6 @@ import type { Logger } from "pino";
 import { packagePath } from "../paths.js";
 import type { DeliveryLog } from "../server/delivery-log.js";
 import { withTimeout } from "../server/with-timeout.js";
-import type { DashboardReports } from "../stores/dashboard-reports.js";
 import type { EventStore } from "../stores/store.js";
 import { createDashboardAuth } from "./dashboard-auth.js";
 import type { DashboardContext, DashboardRequest, DashboardResult } from "./handler-types.js";
@@ -23,8 +22,8 @@ export interface DashboardOptions {
   /** A header an identity-aware proxy sets (e.g. x-goog-authenticated-user-email), trusted when present. */
   readonly trustedHeader?: string | undefined;
   readonly sessionHours: number;
+  /** The dashboard reads through `store.reports()` and the store's event and reject queries. */
   readonly store: EventStore;
-  readonly reports: () => Promise<DashboardReports>;
   readonly deliveries: DeliveryLog;
   readonly logger: Logger;
   /** Sign-in attempts allowed per client address per window. */
@@ -83,7 +82,7 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
       { body: readFileSync(asset.file), type: asset.type },
     ]),
   );
-  const reports = await options.reports();
+  const reports = options.store.reports();
   const { store, logger } = options;
   const context: DashboardContext = {
     reports,

@@ -1,4 +1,4 @@
-import type { EtaEstimateRow } from "../stores/dashboard-reports.js";
+import type { EtaEstimateRow } from "../stores/reports.js";
 
 export interface EtaChange {
   readonly event_id: string;

@@ -1,5 +1,5 @@
 import type { DeliveryLog } from "../server/delivery-log.js";
-import type { DashboardReports } from "../stores/dashboard-reports.js";
+import type { DashboardReports } from "../stores/reports.js";
 import type { EventStore } from "../stores/store.js";
 
 /** What a handler sees of a request: no framework types, so handlers test without a server. */

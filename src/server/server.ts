@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import type { Env } from "../config/env.js";
+import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
-import { openDashboardReports } from "../stores/open-dashboard-reports.js";
-import { openStore, redactUrl } from "../stores/open-store.js";
+import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
 import { ReceiverMetrics } from "./metrics.js";
@@ -22,7 +23,7 @@ export async function startServer(
   config: Config,
   secrets: ResolvedSecrets,
   logger: Logger,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Env,
   /** The dashboard password; without it (or with PORTCALL_UI=false) there is no dashboard. */
   uiPassword?: string,
 ): Promise<RunningServer> {
@@ -72,7 +73,6 @@ export async function startServer(
             password: uiPassword,
             trustedHeader: config.ui.trustedHeader,
             sessionHours: config.ui.sessionHours,
-            reports: () => openDashboardReports(store),
           },
         }
       : {}),

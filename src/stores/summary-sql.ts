@@ -1,4 +1,4 @@
-import type { BoardQuery } from "./dashboard-reports.js";
+import type { BoardQuery } from "./reports.js";
 
 /** Events folded into the summaries per transaction: short enough not to hold up deliveries. */
 export const SUMMARY_CHUNK = 250;

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { openDashboardReports } from "../../stores/open-dashboard-reports.js";
-import { UsageError, withStore } from "../context.js";
+import { type CliContext, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 /** "+2d 08:37", "-01:05": an estimate's move against the one before it. */
@@ -14,7 +13,7 @@ function slipText(seconds: number | null): string | null {
   return `${sign}${days > 0 ? `${days}d ` : ""}${hh}:${mm}`;
 }
 
-export function registerEta(program: Command): void {
+export function registerEta(program: Command, cli: CliContext): void {
   program
     .command("eta")
     .description(
@@ -23,9 +22,8 @@ export function registerEta(program: Command): void {
     .argument("<shipment-id>", "Flexport shipment id")
     .option("--json", "print the flexport_eta_history rows as a JSON array for scripts")
     .action(async (shipmentId: string, options: { json?: boolean }) => {
-      await withStore(async (store) => {
-        const reports = await openDashboardReports(store);
-        const rows = await reports.etaHistory(shipmentId);
+      await cli.withStore(async (store) => {
+        const rows = await store.reports().etaHistory(shipmentId);
         if (options.json) {
           printJson(rows);
           return;

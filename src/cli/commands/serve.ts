@@ -1,15 +1,15 @@
 import type { Command } from "commander";
 import { resolveSecrets, resolveUiPassword } from "../../config/secrets.js";
-import { configFromEnv } from "../context.js";
+import type { CliContext } from "../context.js";
 
-export function registerServe(program: Command): void {
+export function registerServe(program: Command, cli: CliContext): void {
   program
     .command("serve")
     .description(
       "receive Flexport webhooks over HTTP (configured by environment variables; see docs/configuration.md)",
     )
     .action(async () => {
-      const config = configFromEnv();
+      const config = cli.config();
       const secrets = resolveSecrets(config, { generate: true });
       const ui = config.ui.enabled ? resolveUiPassword(config) : undefined;
       // The HTTP stack loads only for this command, so the other commands start quickly.
@@ -42,7 +42,7 @@ export function registerServe(program: Command): void {
             `(mode 0600) at\n  ${ui.path}\nSign in to the dashboard under /ui/ with it (PORTCALL_UI=false turns the dashboard off).\n\n`,
         );
       }
-      const server = await startServer(config, secrets, logger, process.env, ui?.password);
+      const server = await startServer(config, secrets, logger, cli.env, ui?.password);
       logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
       if (ui !== undefined) {
         logger.info(

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { SHIPMENT_STATUSES } from "../../reports/shipment-reports.js";
-import { BOARD_FLAGS, BOARD_SORTS, type BoardQuery } from "../../stores/dashboard-reports.js";
+import { BOARD_FLAGS, BOARD_SORTS, type BoardQuery, SHIPMENT_STATUSES } from "../../stores/reports.js";
 import { badRequest, type DashboardHandler, page } from "../handler-types.js";
 
 export const PAGE_SIZE = 50;

@@ -1,4 +1,4 @@
-import type { TimelineRow } from "../../stores/dashboard-reports.js";
+import type { TimelineRow } from "../../stores/reports.js";
 import { summariseEta } from "../eta-summary.js";
 import { type DashboardHandler, notFound, page } from "../handler-types.js";
 

@@ -1,6 +1,4 @@
 import type pg from "pg";
-import type { ShipmentStatus, ShipmentStatusRow } from "../../reports/shipment-reports.js";
-import { normaliseRow, SHIPMENT_STATUSES } from "../../reports/shipment-reports.js";
 import {
   BOARD_SORT_COLUMNS,
   type DashboardReports,
@@ -8,8 +6,12 @@ import {
   type EtaHistoryRow,
   type ExportBacklog,
   type ExportState,
+  normaliseRow,
+  SHIPMENT_STATUSES,
+  type ShipmentStatus,
+  type ShipmentStatusRow,
   type TimelineRow,
-} from "../dashboard-reports.js";
+} from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
 import { BOARD_COLUMNS, boardWhere, SUMMARY_CHUNK } from "../summary-sql.js";
 

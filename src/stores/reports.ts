@@ -1,4 +1,68 @@
-import type { MilestoneRow, ShipmentStatus, ShipmentStatusRow } from "../reports/shipment-reports.js";
+import { plainRow } from "./plain-row.js";
+
+export const SHIPMENT_STATUSES = ["delivered", "in-transit", "exception"] as const;
+
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+/** One row of the `flexport_shipment_status` view; timestamps as ISO-8601 UTC text. */
+export interface ShipmentStatusRow {
+  readonly shipment_id: string;
+  readonly shipment_name: string | null;
+  readonly transportation_mode: string | null;
+  readonly status: ShipmentStatus;
+  readonly latest_milestone_type: string;
+  readonly latest_milestone_label: string;
+  readonly latest_milestone_category: string;
+  readonly latest_milestone_at: string | null;
+  readonly latest_location_name: string | null;
+  readonly latest_location_code: string | null;
+  readonly estimated_departure_date: string | null;
+  readonly actual_departure_date: string | null;
+  readonly estimated_arrival_date: string | null;
+  readonly actual_arrival_date: string | null;
+  readonly delivered: boolean;
+  readonly delivered_at: string | null;
+  readonly customs_hold_open: boolean;
+  readonly last_customs_hold_at: string | null;
+  readonly last_customs_release_at: string | null;
+  readonly exception_open: boolean;
+  readonly last_exception_label: string | null;
+  readonly last_exception_at: string | null;
+  readonly event_count: number;
+  readonly first_event_at: string | null;
+  readonly last_event_at: string | null;
+}
+
+/** One row of the `flexport_milestones` view; timestamps as ISO-8601 UTC text. */
+export interface MilestoneRow {
+  readonly event_id: string;
+  readonly type: string;
+  readonly label: string;
+  readonly category: string;
+  readonly effect: string | null;
+  readonly occurred_at: string | null;
+  readonly created_at: string | null;
+  readonly resource_object: string | null;
+  readonly resource_id: string | null;
+  readonly shipment_id: string | null;
+  readonly shipment_name: string | null;
+  readonly transportation_mode: string | null;
+  readonly location_name: string | null;
+  readonly location_code: string | null;
+  readonly container_numbers: string | null;
+  readonly estimated_departure_date: string | null;
+  readonly actual_departure_date: string | null;
+  readonly estimated_arrival_date: string | null;
+  readonly actual_arrival_date: string | null;
+}
+
+/** Read-only answers from the milestone views of one store, for the CLI and the dashboard. */
+export interface ShipmentReports extends DashboardReports {
+  /** Shipments, most recently active first; only those with `status` when given. */
+  shipments(filter: { readonly status?: ShipmentStatus | undefined }): Promise<ShipmentStatusRow[]>;
+  /** A shipment's events in order of occurrence (events without a time first). */
+  timeline(shipmentId: string): Promise<MilestoneRow[]>;
+}
 
 export const BOARD_SORTS = ["activity", "name", "status", "mode", "events", "eta"] as const;
 export type BoardSort = (typeof BOARD_SORTS)[number];
@@ -73,8 +137,8 @@ export interface ExportBacklog {
 }
 
 /**
- * Read-only answers for the dashboard, from one store. `refresh` folds newly stored events
- * into the summaries the board reads (it writes only summary tables, never events).
+ * What the dashboard reads, from one store. `refresh` folds newly stored events into the
+ * summaries the board reads (it writes only summary tables, never events).
  */
 export interface DashboardReports {
   /** Summarises queued events; returns how many it folded in. */
@@ -105,3 +169,10 @@ export const BOARD_SORT_COLUMNS: Record<BoardSort, string> = {
   events: "event_count",
   eta: "estimated_arrival_date",
 };
+
+const STATUS_BOOLEANS = ["delivered", "customs_hold_open", "exception_open"] as const;
+
+/** A row of either view as plain JSON values, whichever dialect read it. */
+export function normaliseRow<T>(row: Record<string, unknown>): T {
+  return plainRow<T>(row, STATUS_BOOLEANS);
+}

@@ -1,13 +1,10 @@
 import type pg from "pg";
-import {
-  type MilestoneRow,
-  normaliseRow,
-  type ShipmentReports,
-  type ShipmentStatusRow,
-} from "./shipment-reports.js";
+import { type MilestoneRow, normaliseRow, type ShipmentReports, type ShipmentStatusRow } from "../reports.js";
+import { createPostgresDashboardReports } from "./postgres-dashboard-reports.js";
 
 export function createPostgresReports(pool: pg.Pool): ShipmentReports {
   return {
+    ...createPostgresDashboardReports(pool),
     async shipments(filter) {
       const { rows } = await pool.query(
         `SELECT * FROM flexport_shipment_status

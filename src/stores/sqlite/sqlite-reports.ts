@@ -1,13 +1,10 @@
 import type Database from "better-sqlite3";
-import {
-  type MilestoneRow,
-  normaliseRow,
-  type ShipmentReports,
-  type ShipmentStatusRow,
-} from "./shipment-reports.js";
+import { type MilestoneRow, normaliseRow, type ShipmentReports, type ShipmentStatusRow } from "../reports.js";
+import { createSqliteDashboardReports } from "./sqlite-dashboard-reports.js";
 
 export function createSqliteReports(db: Database.Database): ShipmentReports {
   return {
+    ...createSqliteDashboardReports(db),
     async shipments(filter) {
       const rows = db
         .prepare<unknown[], Record<string, unknown>>(
