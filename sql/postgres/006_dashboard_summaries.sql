@@ -69,7 +69,8 @@ WHERE previous_estimated_at IS NULL OR previous_estimated_at <> estimated_at;
 
 -- The dashboard's shipments board reads one summary row per shipment instead of computing
 -- the status view over every event on each request. Events are summarised off the receive
--- path: the trigger below only queues the new ids (one statement per batch, in the same
+-- path, in two steps (each event once, then each touched shipment once): the trigger below
+-- only queues the new ids (one statement per batch, in the same
 -- commit), and the dashboard folds the queue into the summaries before it reads.
 CREATE TABLE portcall_summary_queue (
   event_id  text PRIMARY KEY
@@ -99,6 +100,11 @@ CREATE TABLE flexport_shipment_events (
 );
 
 CREATE INDEX flexport_shipment_events_shipment_id ON flexport_shipment_events (shipment_id);
+
+-- Shipments with events summarised since their board row was last computed.
+CREATE TABLE portcall_summary_dirty (
+  shipment_id  text PRIMARY KEY
+);
 
 -- The events a refresh is recomputing; empty outside the refresh's own transaction, which
 -- holds an advisory lock so two receivers never refresh at once.

@@ -59,7 +59,8 @@ WHERE previous_estimated_at IS NULL OR previous_estimated_at <> estimated_at;
 
 -- The dashboard's shipments board reads one summary row per shipment instead of computing
 -- the status view over every event on each request. Events are summarised off the receive
--- path: the trigger below only queues the new id (one small insert in the same commit), and
+-- path, in two steps (each event once, then each touched shipment once): the trigger below
+-- only queues the new id (one small insert in the same commit), and
 -- the dashboard folds the queue into the summaries before it reads.
 CREATE TABLE portcall_summary_queue (
   event_id  TEXT PRIMARY KEY
@@ -82,6 +83,11 @@ CREATE TABLE flexport_shipment_events (
 );
 
 CREATE INDEX flexport_shipment_events_shipment_id ON flexport_shipment_events (shipment_id);
+
+-- Shipments with events summarised since their board row was last computed.
+CREATE TABLE portcall_summary_dirty (
+  shipment_id  TEXT PRIMARY KEY
+);
 
 -- The events a refresh is recomputing; empty outside the refresh's own transaction.
 CREATE TABLE portcall_summary_scope (

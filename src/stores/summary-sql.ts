@@ -1,7 +1,9 @@
 import type { BoardQuery } from "./reports.js";
 
-/** Events folded into the summaries per transaction: short enough not to hold up deliveries. */
-export const SUMMARY_CHUNK = 250;
+/** Queued events folded per transaction: short enough not to hold up deliveries. */
+export const EVENT_CHUNK = 500;
+/** Shipments recomputed per transaction (each reads all its events). */
+export const SHIPMENT_CHUNK = 100;
 
 /** The columns of flexport_shipment_status, in order, as the board table keeps them. */
 export const BOARD_COLUMNS = [
@@ -53,4 +55,9 @@ export function boardWhere(
     where.push(`search_text LIKE ${param(`%${escaped}%`)} ESCAPE '\\'`);
   }
   return { sql: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", params };
+}
+
+/** Lets the event loop run other work (deliveries, requests) between two refresh chunks. */
+export function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

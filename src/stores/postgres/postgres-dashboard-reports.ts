@@ -13,32 +13,50 @@ import {
   type TimelineRow,
 } from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
-import { BOARD_COLUMNS, boardWhere, SUMMARY_CHUNK } from "../summary-sql.js";
-
-const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = $1";
+import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, SHIPMENT_CHUNK } from "../summary-sql.js";
 
 export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
     const { rows } = await pool.query(sql, params);
     return rows.map((row) => normaliseRow<T>(row));
   };
+  // The ids first, then `= ANY(ids)`: a constant list reaches every arm of a view's UNION
+  // ALL as an index lookup, where a subquery would make the planner scan every payload.
+  const eventsOf = async (shipmentId: string): Promise<string[]> => {
+    const { rows } = await pool.query<{ event_id: string }>(
+      "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = $1",
+      [shipmentId],
+    );
+    return rows.map((r) => r.event_id);
+  };
 
-  /** Folds one chunk; returns how many queued events it took. */
-  const foldChunk = async (): Promise<number> => {
+  /** One transaction, serialised with every other refresh of this installation. */
+  const locked = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
-      // One refresh at a time per installation: two receivers (or two tabs) may call it.
+      // Two receivers (or two browser tabs) may refresh at once; their chunks take turns.
       await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.portcall_summary'))");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  // Step 1: each queued event once → which shipment it belongs to, what it is searched by.
+  const foldEvents = () =>
+    locked(async (client) => {
       const { rows: queued } = await client.query<{ event_id: string }>(
         "SELECT event_id FROM portcall_summary_queue LIMIT $1",
-        [SUMMARY_CHUNK],
+        [EVENT_CHUNK],
       );
       const ids = queued.map((r) => r.event_id);
-      if (ids.length === 0) {
-        await client.query("COMMIT");
-        return 0;
-      }
+      if (ids.length === 0) return 0;
       const { rows: events } = await client.query<{
         event_id: string;
         shipment_id: string | null;
@@ -50,7 +68,6 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
         [ids],
       );
       const facts = events.filter((e) => e.shipment_id !== null);
-      const shipments = [...new Set(facts.map((e) => e.shipment_id as string))];
       await client.query(
         `INSERT INTO flexport_shipment_events (event_id, shipment_id, search_terms)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
@@ -62,12 +79,33 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
           facts.map((e) => shipmentSearchTerms(e.payload)),
         ],
       );
+      await client.query(
+        `INSERT INTO portcall_summary_dirty (shipment_id)
+         SELECT DISTINCT s FROM unnest($1::text[]) AS s ON CONFLICT DO NOTHING`,
+        [facts.map((e) => e.shipment_id)],
+      );
+      await client.query("DELETE FROM portcall_summary_queue WHERE event_id = ANY($1::text[])", [ids]);
+      return ids.length;
+    });
+
+  // Step 2: each touched shipment once → its board row, from the status logic over its events.
+  const recompute = () =>
+    locked(async (client) => {
+      const { rows: dirty } = await client.query<{ shipment_id: string }>(
+        "SELECT shipment_id FROM portcall_summary_dirty LIMIT $1",
+        [SHIPMENT_CHUNK],
+      );
+      const shipments = dirty.map((r) => r.shipment_id);
+      if (shipments.length === 0) return 0;
       await client.query("DELETE FROM portcall_summary_scope");
       await client.query(
         `INSERT INTO portcall_summary_scope (event_id)
          SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ANY($1::text[])`,
         [shipments],
       );
+      // Without fresh statistics the planner takes the scope for thousands of rows and scans
+      // every payload instead of looking the few events up by id.
+      await client.query("ANALYZE portcall_summary_scope");
       await client.query("DELETE FROM flexport_shipment_board WHERE shipment_id = ANY($1::text[])", [
         shipments,
       ]);
@@ -79,21 +117,23 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
          FROM portcall_shipment_status_in_scope AS s`,
       );
       await client.query("DELETE FROM portcall_summary_scope");
-      await client.query("DELETE FROM portcall_summary_queue WHERE event_id = ANY($1::text[])", [ids]);
-      await client.query("COMMIT");
-      return ids.length;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
+      await client.query("DELETE FROM portcall_summary_dirty WHERE shipment_id = ANY($1::text[])", [
+        shipments,
+      ]);
+      return shipments.length;
+    });
 
   return {
     async refresh() {
+      // The usual case, nothing new: one round trip, no transaction, no lock.
+      const { rows } = await pool.query<{ pending: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM portcall_summary_queue)
+           OR EXISTS (SELECT 1 FROM portcall_summary_dirty) AS pending`,
+      );
+      if (rows[0]?.pending !== true) return 0;
       let folded = 0;
-      for (let n = await foldChunk(); n > 0; n = await foldChunk()) folded += n;
+      for (let n = await foldEvents(); n > 0; n = await foldEvents()) folded += n;
+      while ((await recompute()) > 0);
       return folded;
     },
 
@@ -152,17 +192,17 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       return all<TimelineRow>(
         `SELECT m.*, (SELECT e.payload_json #>> '{data,location,place,address,timezone}' FROM flexport_events AS e
                       WHERE e.id = m.event_id) AS location_timezone
-         FROM flexport_milestones AS m WHERE m.event_id IN (${EVENTS_OF})
+         FROM flexport_milestones AS m WHERE m.event_id = ANY($1::text[])
          ORDER BY COALESCE(m.occurred_at, m.created_at) NULLS FIRST, length(m.event_id), m.event_id COLLATE "C"`,
-        [shipmentId],
+        [await eventsOf(shipmentId)],
       );
     },
 
     async etaEstimates(shipmentId) {
       return all<EtaEstimateRow>(
-        `SELECT * FROM flexport_eta_estimates WHERE event_id IN (${EVENTS_OF})
+        `SELECT * FROM flexport_eta_estimates WHERE event_id = ANY($1::text[])
          ORDER BY kind, announced_at, length(event_id), event_id COLLATE "C"`,
-        [shipmentId],
+        [await eventsOf(shipmentId)],
       );
     },
 

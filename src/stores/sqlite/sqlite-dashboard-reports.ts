@@ -13,47 +13,64 @@ import {
   type TimelineRow,
 } from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
-import { BOARD_COLUMNS, boardWhere, SUMMARY_CHUNK } from "../summary-sql.js";
+import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, SHIPMENT_CHUNK, yieldTurn } from "../summary-sql.js";
 
 const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ?";
 
 export function createSqliteDashboardReports(db: Database.Database): DashboardReports {
-  const take = db.prepare<[number], string>("SELECT event_id FROM portcall_summary_queue LIMIT ?").pluck();
+  const inList = "(SELECT value FROM json_each(?))";
+  const takeEvents = db
+    .prepare<[number], string>("SELECT event_id FROM portcall_summary_queue LIMIT ?")
+    .pluck();
+  const takeShipments = db
+    .prepare<[number], string>("SELECT shipment_id FROM portcall_summary_dirty LIMIT ?")
+    .pluck();
   const shipmentsOf = db.prepare<[string], { event_id: string; shipment_id: string | null }>(
-    "SELECT event_id, shipment_id FROM flexport_milestones WHERE event_id IN (SELECT value FROM json_each(?))",
+    `SELECT event_id, shipment_id FROM flexport_milestones WHERE event_id IN ${inList}`,
   );
   const payloadsOf = db.prepare<[string], { id: string; payload: string }>(
-    "SELECT id, payload FROM flexport_events WHERE id IN (SELECT value FROM json_each(?))",
+    `SELECT id, payload FROM flexport_events WHERE id IN ${inList}`,
   );
   const addFact = db.prepare(
     "INSERT OR REPLACE INTO flexport_shipment_events (event_id, shipment_id, search_terms) VALUES (?, ?, ?)",
   );
-  const inList = "(SELECT value FROM json_each(?))";
-  const fold = db.transaction((ids: string[]) => {
+  const markDirty = db.prepare("INSERT OR IGNORE INTO portcall_summary_dirty (shipment_id) VALUES (?)");
+  const dequeue = db.prepare(`DELETE FROM portcall_summary_queue WHERE event_id IN ${inList}`);
+  const clearScope = db.prepare("DELETE FROM portcall_summary_scope");
+  const fillScope = db.prepare(
+    `INSERT INTO portcall_summary_scope (event_id)
+     SELECT event_id FROM flexport_shipment_events WHERE shipment_id IN ${inList}`,
+  );
+  const dropRows = db.prepare(`DELETE FROM flexport_shipment_board WHERE shipment_id IN ${inList}`);
+  const addRows = db.prepare(
+    `INSERT INTO flexport_shipment_board (${BOARD_COLUMNS}, search_text)
+     SELECT ${BOARD_COLUMNS}, lower(s.shipment_id || ' ' || COALESCE(s.shipment_name, '') || ' ' ||
+       COALESCE((SELECT group_concat(f.search_terms, ' ') FROM flexport_shipment_events AS f
+                 WHERE f.shipment_id = s.shipment_id AND f.search_terms <> ''), ''))
+     FROM portcall_shipment_status_in_scope AS s`,
+  );
+  const clean = db.prepare(`DELETE FROM portcall_summary_dirty WHERE shipment_id IN ${inList}`);
+
+  // Step 1: each queued event once → which shipment it belongs to, what it is searched by.
+  const foldEvents = db.transaction((ids: string[]) => {
     const idList = JSON.stringify(ids);
     const payloads = new Map(payloadsOf.all(idList).map((r) => [r.id, r.payload]));
-    const affected = new Set<string>();
     for (const row of shipmentsOf.all(idList)) {
       if (row.shipment_id === null) continue;
-      affected.add(row.shipment_id);
       addFact.run(row.event_id, row.shipment_id, shipmentSearchTerms(payloads.get(row.event_id) ?? ""));
+      markDirty.run(row.shipment_id);
     }
-    const shipments = JSON.stringify([...affected]);
-    db.prepare("DELETE FROM portcall_summary_scope").run();
-    db.prepare(
-      `INSERT INTO portcall_summary_scope (event_id)
-       SELECT event_id FROM flexport_shipment_events WHERE shipment_id IN ${inList}`,
-    ).run(shipments);
-    db.prepare(`DELETE FROM flexport_shipment_board WHERE shipment_id IN ${inList}`).run(shipments);
-    db.prepare(
-      `INSERT INTO flexport_shipment_board (${BOARD_COLUMNS}, search_text)
-       SELECT ${BOARD_COLUMNS}, lower(s.shipment_id || ' ' || COALESCE(s.shipment_name, '') || ' ' ||
-         COALESCE((SELECT group_concat(f.search_terms, ' ') FROM flexport_shipment_events AS f
-                   WHERE f.shipment_id = s.shipment_id AND f.search_terms <> ''), ''))
-       FROM portcall_shipment_status_in_scope AS s`,
-    ).run();
-    db.prepare("DELETE FROM portcall_summary_scope").run();
-    db.prepare(`DELETE FROM portcall_summary_queue WHERE event_id IN ${inList}`).run(idList);
+    dequeue.run(idList);
+  });
+  // Step 2: each touched shipment once → its board row, from the status logic over its events.
+  const recompute = db.transaction((shipments: string[]) => {
+    const list = JSON.stringify(shipments);
+    clearScope.run();
+    fillScope.run(list);
+    dropRows.run(list);
+    addRows.run();
+    clearScope.run();
+    clean.run(list);
   });
 
   const all = <T>(sql: string, ...params: unknown[]): T[] =>
@@ -64,15 +81,22 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
 
   return {
     async refresh() {
+      // Between chunks of a large catch-up, deliveries and other requests get their turn.
       let folded = 0;
-      for (;;) {
-        const ids = take.all(SUMMARY_CHUNK);
-        if (ids.length === 0) return folded;
-        fold.immediate(ids);
+      for (let ids = takeEvents.all(EVENT_CHUNK); ids.length > 0; ids = takeEvents.all(EVENT_CHUNK)) {
+        foldEvents.immediate(ids);
         folded += ids.length;
-        // Let deliveries and other requests run between chunks of a large catch-up.
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldTurn();
       }
+      for (
+        let ids = takeShipments.all(SHIPMENT_CHUNK);
+        ids.length > 0;
+        ids = takeShipments.all(SHIPMENT_CHUNK)
+      ) {
+        recompute.immediate(ids);
+        await yieldTurn();
+      }
+      return folded;
     },
 
     async pendingSummaries() {
