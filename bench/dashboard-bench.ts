@@ -12,6 +12,7 @@ import { ReceiverMetrics } from "../src/server/metrics.js";
 import { openStore } from "../src/stores/open-store.js";
 import type { EventStore } from "../src/stores/store.js";
 import { generateFleet } from "./dashboard-data.js";
+import { DOCS_BEGIN, DOCS_END, withDashboardSection } from "./dashboard-section.js";
 import { dropSchema, newSchema, PG_URL, postgresUnavailable } from "./targets.js";
 
 /**
@@ -24,8 +25,6 @@ import { dropSchema, newSchema, PG_URL, postgresUnavailable } from "./targets.js
 
 const PASSWORD = "dashboard-bench-password";
 const AUTH = `Basic ${Buffer.from(`bench:${PASSWORD}`).toString("base64")}`;
-export const DOCS_BEGIN = "<!-- BEGIN dashboard-bench: written by bench/dashboard-bench.ts -->";
-export const DOCS_END = "<!-- END dashboard-bench -->";
 
 interface PageFigure {
   readonly page: string;
@@ -288,21 +287,6 @@ export function writeDashboardSection(section: string): void {
   const path = packagePath("docs", "benchmarks.md");
   const current = readFileSync(path, "utf8");
   writeFileSync(path, withDashboardSection(current, section));
-}
-
-export function withDashboardSection(page: string, section: string): string {
-  const begin = page.indexOf(DOCS_BEGIN);
-  const end = page.indexOf(DOCS_END);
-  if (begin >= 0 && end > begin)
-    return `${page.slice(0, begin)}${section}${page.slice(end + DOCS_END.length)}`;
-  return `${page.trimEnd()}\n\n${section}\n`;
-}
-
-/** The section as it stands in a page, to carry over when the rest of the page is regenerated. */
-export function dashboardSectionOf(page: string): string | undefined {
-  const begin = page.indexOf(DOCS_BEGIN);
-  const end = page.indexOf(DOCS_END);
-  return begin >= 0 && end > begin ? page.slice(begin, end + DOCS_END.length) : undefined;
 }
 
 export async function main(args: string[]): Promise<void> {
