@@ -150,8 +150,13 @@ CREATE INDEX flexport_shipment_board_status ON flexport_shipment_board (status, 
 CREATE VIEW portcall_shipment_status_in_scope AS
 WITH shipment_events AS (
   SELECT m.*, COALESCE(m.occurred_at, m.created_at) AS event_at
-  FROM flexport_milestones AS m
-  WHERE m.event_id IN (SELECT event_id FROM portcall_summary_scope) AND m.shipment_id IS NOT NULL
+  -- Driven from the scope, one indexed lookup per event: OFFSET 0 keeps the planner from
+  -- flattening the lateral subquery into a join it might run as a scan of every payload.
+  FROM portcall_summary_scope AS scope
+  CROSS JOIN LATERAL (
+    SELECT * FROM flexport_milestones AS v WHERE v.event_id = scope.event_id OFFSET 0
+  ) AS m
+  WHERE m.shipment_id IS NOT NULL
 ),
 ranked AS (
   -- Invoices say nothing about where the cargo is: they are the latest milestone only of a

@@ -112,9 +112,28 @@
       });
       data.push(columns[i]);
     });
+    // Pad the time axis by one bucket each side, so a single bucket is not a dot on a
+    // range of years; counts start at zero.
+    const bucket = Number(table.dataset.bucketSeconds) || 600;
+    const maxCount = Math.max(1, ...data.slice(1).flat());
     draw(
       container,
-      (width) => new window.uPlot({ width, height: HEIGHT, series, scales: { x: { time: true } } }, data),
+      (width) =>
+        new window.uPlot(
+          {
+            width,
+            height: HEIGHT,
+            tzDate: utcDate,
+            series,
+            legend: { live: false },
+            scales: {
+              x: { time: true, range: () => [xs[0] - bucket, xs[xs.length - 1] + bucket] },
+              y: { range: () => [0, Math.ceil(maxCount * 1.15)] },
+            },
+            axes: [{ label: "UTC" }, {}],
+          },
+          data,
+        ),
     );
   }
 

@@ -103,16 +103,13 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
          SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ANY($1::text[])`,
         [shipments],
       );
-      // Without fresh statistics the planner takes the scope for thousands of rows and scans
-      // every payload instead of looking the few events up by id.
-      await client.query("ANALYZE portcall_summary_scope");
       await client.query("DELETE FROM flexport_shipment_board WHERE shipment_id = ANY($1::text[])", [
         shipments,
       ]);
       await client.query(
         `INSERT INTO flexport_shipment_board (${BOARD_COLUMNS}, search_text)
          SELECT ${BOARD_COLUMNS}, lower(s.shipment_id || ' ' || COALESCE(s.shipment_name, '') || ' ' ||
-           COALESCE((SELECT string_agg(f.search_terms, ' ') FROM flexport_shipment_events AS f
+           COALESCE((SELECT string_agg(DISTINCT f.search_terms, ' ') FROM flexport_shipment_events AS f
                      WHERE f.shipment_id = s.shipment_id AND f.search_terms <> ''), ''))
          FROM portcall_shipment_status_in_scope AS s`,
       );

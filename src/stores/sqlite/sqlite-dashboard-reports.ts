@@ -45,7 +45,7 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
   const addRows = db.prepare(
     `INSERT INTO flexport_shipment_board (${BOARD_COLUMNS}, search_text)
      SELECT ${BOARD_COLUMNS}, lower(s.shipment_id || ' ' || COALESCE(s.shipment_name, '') || ' ' ||
-       COALESCE((SELECT group_concat(f.search_terms, ' ') FROM flexport_shipment_events AS f
+       COALESCE((SELECT group_concat(DISTINCT f.search_terms) FROM flexport_shipment_events AS f
                  WHERE f.shipment_id = s.shipment_id AND f.search_terms <> ''), ''))
      FROM portcall_shipment_status_in_scope AS s`,
   );
