@@ -211,5 +211,45 @@ for (const target of await storeTargets()) {
       const last = await reports.lastReceivedAt();
       assert.ok(last !== null && Date.now() - Date.parse(last) < 60_000);
     });
+
+    it("export backlog → waiting and failing per sink; dead letters once the outbox keeps them", async () => {
+      const sql = async (text: string) => {
+        const handle = (store as unknown as { database: unknown }).database;
+        if (target.name === "sqlite") (handle as { exec(sql: string): void }).exec(text);
+        else await (handle as { query(sql: string): Promise<unknown> }).query(text);
+      };
+      const now = "'2024-06-01T00:00:00.000Z'";
+      await sql(
+        `INSERT INTO portcall_sinks (name, target, enabled_at) VALUES ('archive', 'file:/x', ${now})`,
+      );
+      await sql(
+        `INSERT INTO portcall_outbox (sink, event_id, attempts, next_attempt_at, last_error, enqueued_at) VALUES
+         ('archive', '7102247', 0, ${now}, NULL, ${now}), ('archive', '7118015', 3, ${now}, 'disk full', ${now})`,
+      );
+      const before = await reports.exportBacklog();
+      assert.deepEqual(
+        before.map((b) => [b.sink, b.enabled, b.pending, b.failing, b.dead]),
+        [["archive", true, 2, 1, null]],
+      );
+      assert.deepEqual(await reports.deadLetters(10), []);
+      assert.equal((await reports.exportStates("7102247"))[0]?.state, "pending");
+      assert.equal((await reports.exportStates("7126582"))[0]?.state, "exported");
+
+      // The column the dead-letter migration adds (the same definition), then one row given up on.
+      await sql(
+        `ALTER TABLE portcall_outbox ADD COLUMN dead_at ${target.name === "sqlite" ? "TEXT" : "timestamptz"}`,
+      );
+      await sql(`UPDATE portcall_outbox SET dead_at = ${now} WHERE event_id = '7118015'`);
+      const fresh = store.reports();
+      assert.deepEqual(
+        (await fresh.exportBacklog()).map((b) => [b.pending, b.failing, b.dead]),
+        [[1, 0, 1]],
+      );
+      assert.equal((await fresh.exportStates("7118015"))[0]?.state, "dead");
+      assert.deepEqual(
+        (await fresh.deadLetters(10)).map((d) => [d.sink, d.event_id, d.attempts, d.last_error]),
+        [["archive", "7118015", 3, "disk full"]],
+      );
+    });
   });
 }

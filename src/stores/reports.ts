@@ -117,10 +117,22 @@ export interface EtaHistoryRow extends EtaEstimateRow {
 export interface ExportState {
   readonly sink: string;
   readonly target: string | null;
-  /** "pending" while an outbox row is waiting; "exported" when the sink has no row for it. */
-  readonly state: "pending" | "exported";
+  /**
+   * "pending" while an outbox row is waiting; "dead" when the sink gave up on it (a dead
+   * letter); "exported" when the sink has no row for it.
+   */
+  readonly state: "pending" | "dead" | "exported";
   readonly attempts: number;
   readonly last_error: string | null;
+}
+
+/** An outbox row its sink gave up on. */
+export interface DeadLetterRow {
+  readonly sink: string;
+  readonly event_id: string;
+  readonly attempts: number;
+  readonly last_error: string | null;
+  readonly dead_at: string;
 }
 
 /** The export outbox per sink. */
@@ -130,6 +142,8 @@ export interface ExportBacklog {
   readonly enabled: boolean;
   readonly pending: number;
   readonly failing: number;
+  /** Rows the sink gave up on; null when this outbox keeps no dead letters (before migration 004). */
+  readonly dead: number | null;
   readonly oldest_enqueued_at: string | null;
   readonly last_success_at: string | null;
   readonly last_error: string | null;
@@ -156,6 +170,8 @@ export interface DashboardReports {
   shipmentOfEvent(eventId: string): Promise<string | undefined>;
   exportStates(eventId: string): Promise<ExportState[]>;
   exportBacklog(): Promise<ExportBacklog[]>;
+  /** The latest dead letters (exports given up on), newest first; [] when the outbox keeps none. */
+  deadLetters(limit: number): Promise<DeadLetterRow[]>;
   /** The latest first delivery of any stored event. */
   lastReceivedAt(): Promise<string | null>;
 }

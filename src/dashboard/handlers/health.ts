@@ -2,14 +2,16 @@ import { DELIVERY_OUTCOMES } from "../../server/delivery-log.js";
 import { type DashboardHandler, page } from "../handler-types.js";
 
 export const REJECTS_SHOWN = 50;
+export const DEAD_LETTERS_SHOWN = 20;
 
 /** GET /ui/health : deliveries over time, quarantined bodies, export backlog, readiness. */
 export const healthHandler: DashboardHandler = async (_request, context) => {
   const { reports, store, deliveries } = context;
-  const [ready, rejects, backlog, lastStored, pendingSummaries] = await Promise.all([
+  const [ready, rejects, backlog, deadLetters, lastStored, pendingSummaries] = await Promise.all([
     context.storeReady(),
     store.listRejects({ limit: REJECTS_SHOWN }),
     reports.exportBacklog(),
+    reports.deadLetters(DEAD_LETTERS_SHOWN),
     reports.lastReceivedAt(),
     reports.pendingSummaries(),
   ]);
@@ -23,6 +25,8 @@ export const healthHandler: DashboardHandler = async (_request, context) => {
     dialect: store.dialect,
     rejects,
     backlog,
+    deadLetters,
+    deadLettersKept: backlog.some((b) => b.dead !== null),
     lastStored,
     lastDelivery: deliveries.lastDelivery(),
     startedAt: deliveries.startedAt,

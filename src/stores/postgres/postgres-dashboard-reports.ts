@@ -2,6 +2,7 @@ import type pg from "pg";
 import {
   BOARD_SORT_COLUMNS,
   type DashboardReports,
+  type DeadLetterRow,
   type EtaEstimateRow,
   type EtaHistoryRow,
   type ExportBacklog,
@@ -13,13 +14,26 @@ import {
   type TimelineRow,
 } from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
-import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, SHIPMENT_CHUNK } from "../summary-sql.js";
+import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, exportSql, SHIPMENT_CHUNK } from "../summary-sql.js";
 
 export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
     const { rows } = await pool.query(sql, params);
     return rows.map((row) => normaliseRow<T>(row));
   };
+  // Dead letters exist once migration 004 added portcall_outbox.dead_at; asked once.
+  let deadColumn: Promise<boolean> | undefined;
+  const hasDeadLetters = () => {
+    deadColumn ??= pool
+      .query(
+        `SELECT 1 FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = 'portcall_outbox' AND column_name = 'dead_at'`,
+      )
+      .then((r) => r.rows.length > 0);
+    return deadColumn;
+  };
+  const exportQueries = async () => exportSql(await hasDeadLetters(), "s.enabled", "$1");
+
   // The ids first, then `= ANY(ids)`: a constant list reaches every arm of a view's UNION
   // ALL as an index lookup, where a subquery would make the planner scan every payload.
   const eventsOf = async (shipmentId: string): Promise<string[]> => {
@@ -224,27 +238,21 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
     },
 
     async exportStates(eventId) {
-      return all<ExportState>(
-        `SELECT s.name AS sink, s.target,
-           CASE WHEN o.event_id IS NULL THEN 'exported' ELSE 'pending' END AS state,
-           COALESCE(o.attempts, 0) AS attempts, o.last_error
-         FROM portcall_sinks AS s
-         LEFT JOIN portcall_outbox AS o ON o.sink = s.name AND o.event_id = $1
-         ORDER BY s.name`,
-        [eventId],
-      );
+      return all<ExportState>((await exportQueries()).states, [eventId]);
     },
 
     async exportBacklog() {
-      const rows = await all<ExportBacklog>(
-        `SELECT s.name AS sink, s.target, s.enabled,
-           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name) AS pending,
-           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name AND o.attempts > 0) AS failing,
-           (SELECT min(enqueued_at) FROM portcall_outbox AS o WHERE o.sink = s.name) AS oldest_enqueued_at,
-           s.last_success_at, s.last_error, s.last_error_at
-         FROM portcall_sinks AS s ORDER BY s.name`,
-      );
-      return rows.map((r) => ({ ...r, pending: Number(r.pending), failing: Number(r.failing) }));
+      const rows = await all<ExportBacklog>((await exportQueries()).backlog);
+      return rows.map((r) => ({
+        ...r,
+        pending: Number(r.pending),
+        failing: Number(r.failing),
+        dead: r.dead === null ? null : Number(r.dead),
+      }));
+    },
+
+    async deadLetters(limit) {
+      return (await hasDeadLetters()) ? all<DeadLetterRow>((await exportQueries()).dead, [limit]) : [];
     },
 
     async lastReceivedAt() {

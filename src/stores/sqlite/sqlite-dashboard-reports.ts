@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import {
   BOARD_SORT_COLUMNS,
   type DashboardReports,
+  type DeadLetterRow,
   type EtaEstimateRow,
   type EtaHistoryRow,
   type ExportBacklog,
@@ -13,7 +14,14 @@ import {
   type TimelineRow,
 } from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
-import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, SHIPMENT_CHUNK, yieldTurn } from "../summary-sql.js";
+import {
+  BOARD_COLUMNS,
+  boardWhere,
+  EVENT_CHUNK,
+  exportSql,
+  SHIPMENT_CHUNK,
+  yieldTurn,
+} from "../summary-sql.js";
 
 const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ?";
 
@@ -72,6 +80,16 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
     clearScope.run();
     clean.run(list);
   });
+
+  // Dead letters exist once migration 004 added portcall_outbox.dead_at; asked once.
+  let deadColumn: boolean | undefined;
+  const hasDeadLetters = () => {
+    deadColumn ??=
+      db.prepare("SELECT 1 FROM pragma_table_info('portcall_outbox') WHERE name = 'dead_at'").get() !==
+      undefined;
+    return deadColumn;
+  };
+  const exportQueries = () => exportSql(hasDeadLetters(), "s.enabled = 1", "?");
 
   const all = <T>(sql: string, ...params: unknown[]): T[] =>
     db
@@ -189,26 +207,18 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
     },
 
     async exportStates(eventId) {
-      return all<ExportState>(
-        `SELECT s.name AS sink, s.target,
-           CASE WHEN o.event_id IS NULL THEN 'exported' ELSE 'pending' END AS state,
-           COALESCE(o.attempts, 0) AS attempts, o.last_error
-         FROM portcall_sinks AS s
-         LEFT JOIN portcall_outbox AS o ON o.sink = s.name AND o.event_id = ?
-         ORDER BY s.name`,
-        eventId,
-      );
+      return all<ExportState>(exportQueries().states, eventId);
     },
 
     async exportBacklog() {
-      return all<ExportBacklog>(
-        `SELECT s.name AS sink, s.target, s.enabled = 1 AS enabled,
-           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name) AS pending,
-           (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name AND o.attempts > 0) AS failing,
-           (SELECT min(enqueued_at) FROM portcall_outbox AS o WHERE o.sink = s.name) AS oldest_enqueued_at,
-           s.last_success_at, s.last_error, s.last_error_at
-         FROM portcall_sinks AS s ORDER BY s.name`,
-      ).map((row) => ({ ...row, enabled: Boolean(row.enabled) }));
+      return all<ExportBacklog>(exportQueries().backlog).map((row) => ({
+        ...row,
+        enabled: Boolean(row.enabled),
+      }));
+    },
+
+    async deadLetters(limit) {
+      return hasDeadLetters() ? all<DeadLetterRow>(exportQueries().dead, limit) : [];
     },
 
     async lastReceivedAt() {
