@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { verifiedEvent } from "../src/core/verified-event.js";
 import type { App } from "../src/server/app.js";
 import type { EventStore } from "../src/stores/store.js";
 import { makeEvent } from "./helpers/fixtures.js";
@@ -210,6 +211,24 @@ describe("dashboard access over HTTP", () => {
     } finally {
       await withSink.close();
     }
+  });
+
+  it("events stored with no page open → summarised in the background", async () => {
+    const before = await store.reports().pendingSummaries();
+    assert.equal(before.events, 0);
+    const made = verifiedEvent(
+      Buffer.from(makeEvent({ id: 8_700_001, shipmentId: 2_700_555 })),
+      "sha256",
+      "webhook",
+    );
+    assert.ok(made.ok);
+    await store.insertIfAbsent(made.event, new Date());
+    assert.equal((await store.reports().pendingSummaries()).events, 1);
+    const deadline = Date.now() + 10_000;
+    while ((await store.reports().pendingSummaries()).events > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal((await store.reports().shipment("2700555"))?.event_count, 1);
   });
 
   it("dashboard off → /ui/ is not served at all; the webhook answers as before either way", async () => {

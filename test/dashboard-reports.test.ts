@@ -84,10 +84,10 @@ for (const target of await storeTargets()) {
     });
 
     it("refresh folds every queued event → board rows equal flexport_shipment_status", async () => {
-      assert.ok((await reports.pendingSummaries()) > 0);
+      assert.ok((await reports.pendingSummaries()).events > 0);
       const folded = await reports.refresh();
       assert.equal(folded, initialEvents().length);
-      assert.equal(await reports.pendingSummaries(), 0);
+      assert.deepEqual(await reports.pendingSummaries(), { events: 0, shipments: 0 });
       const rows = (await board()).sort((a, b) => a.shipment_id.localeCompare(b.shipment_id));
       assert.deepEqual(rows, await statusView());
       assert.equal(await reports.refresh(), 0, "nothing left to fold");
@@ -114,7 +114,7 @@ for (const target of await storeTargets()) {
         event(9_500_002, 3_100_001, "/shipment#created", "2024-06-01T00:00:00.000Z"),
         new Date(),
       );
-      assert.equal(await reports.pendingSummaries(), 2);
+      assert.deepEqual(await reports.pendingSummaries(), { events: 2, shipments: 0 });
       assert.equal(await reports.refresh(), 2);
       const row = await reports.shipment("3100001");
       assert.equal(row?.status, "delivered");
@@ -249,6 +249,27 @@ for (const target of await storeTargets()) {
       assert.deepEqual(
         (await fresh.deadLetters(10)).map((d) => [d.sink, d.event_id, d.attempts, d.last_error]),
         [["archive", "7118015", 3, "disk full"]],
+      );
+    });
+
+    it("refresh with a budget → one chunk at a time, the rest on the next call", async () => {
+      const many = Array.from({ length: 450 }, (_, i) =>
+        event(
+          9_600_000 + i,
+          3_200_000 + (i % 3),
+          "/shipment_leg#departed",
+          `2024-07-01T00:${String(i % 60).padStart(2, "0")}:00.000Z`,
+        ),
+      );
+      await Promise.all(many.map((e) => store.insertIfAbsent(e, new Date())));
+      assert.equal(await reports.refresh(0), 200, "one chunk of events");
+      assert.equal((await reports.pendingSummaries()).events, 250);
+      assert.equal(await reports.refresh(), 250);
+      assert.deepEqual(await reports.pendingSummaries(), { events: 0, shipments: 0 });
+      assert.equal((await reports.shipment("3200000"))?.event_count, 150);
+      assert.deepEqual(
+        (await board()).sort((a, b) => a.shipment_id.localeCompare(b.shipment_id)),
+        await statusView(),
       );
     });
   });

@@ -15,6 +15,8 @@ import { DASHBOARD_ROUTES } from "./routes.js";
 
 export const DASHBOARD_BASE = "/ui";
 const SESSION_COOKIE = "portcall_session";
+const CATCH_UP_EVERY_MS = 1000;
+const CATCH_UP_SLICE_MS = 250;
 
 /** Options for the dashboard plugin (registered under /ui by buildApp). */
 export interface DashboardOptions {
@@ -97,6 +99,26 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
       }
     },
   };
+
+  // A large backlog of events to summarise (after an upgrade or a backfill) is caught up in
+  // the background, a bounded slice at a time, so no page waits for all of it.
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const catchUp = () => {
+    running = reports
+      .refresh(CATCH_UP_SLICE_MS)
+      .catch((error: unknown) => logger.warn({ err: error }, "dashboard summaries: refresh failed"))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(catchUp, CATCH_UP_EVERY_MS).unref();
+      });
+  };
+  timer = setTimeout(catchUp, CATCH_UP_EVERY_MS).unref();
+  app.addHook("onClose", async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });

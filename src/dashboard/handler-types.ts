@@ -38,6 +38,12 @@ export type DashboardHandler = (
   context: DashboardContext,
 ) => Promise<DashboardResult>;
 
+/**
+ * How long a page may spend folding new events into the summaries before it reads; a large
+ * backlog (after an upgrade, a backfill) is caught up by the plugin's background loop.
+ */
+export const PAGE_REFRESH_BUDGET_MS = 200;
+
 export function page(
   view: string,
   title: string,

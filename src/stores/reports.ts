@@ -155,10 +155,14 @@ export interface ExportBacklog {
  * summaries the board reads (it writes only summary tables, never events).
  */
 export interface DashboardReports {
-  /** Summarises queued events; returns how many it folded in. */
-  refresh(): Promise<number>;
-  /** Events stored but not summarised yet. */
-  pendingSummaries(): Promise<number>;
+  /**
+   * Summarises queued events, then recomputes the shipments they touched; returns how many
+   * events it folded in. With a budget it stops after the chunk that passes it (the rest
+   * waits for the next call); without, it runs until nothing is left.
+   */
+  refresh(budgetMs?: number): Promise<number>;
+  /** Events stored but not summarised yet, and shipments waiting to be recomputed. */
+  pendingSummaries(): Promise<{ readonly events: number; readonly shipments: number }>;
   board(query: BoardQuery): Promise<BoardPage>;
   statusCounts(): Promise<Record<ShipmentStatus, number>>;
   modes(): Promise<string[]>;

@@ -1,9 +1,9 @@
 import type { BoardQuery } from "./reports.js";
 
 /** Queued events folded per transaction: short enough not to hold up deliveries. */
-export const EVENT_CHUNK = 500;
+export const EVENT_CHUNK = 200;
 /** Shipments recomputed per transaction (each reads all its events). */
-export const SHIPMENT_CHUNK = 100;
+export const SHIPMENT_CHUNK = 25;
 
 /** The columns of flexport_shipment_status, in order, as the board table keeps them. */
 export const BOARD_COLUMNS = [

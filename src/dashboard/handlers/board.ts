@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BOARD_FLAGS, BOARD_SORTS, type BoardQuery, SHIPMENT_STATUSES } from "../../stores/reports.js";
-import { badRequest, type DashboardHandler, page } from "../handler-types.js";
+import { badRequest, type DashboardHandler, PAGE_REFRESH_BUDGET_MS, page } from "../handler-types.js";
 
 export const PAGE_SIZE = 50;
 
@@ -44,11 +44,12 @@ export const boardHandler: DashboardHandler = async (request, { reports }) => {
     offset: (pageNumber - 1) * PAGE_SIZE,
     limit: PAGE_SIZE,
   };
-  await reports.refresh();
-  const [result, counts, modes] = await Promise.all([
+  await reports.refresh(PAGE_REFRESH_BUDGET_MS);
+  const [result, counts, modes, pending] = await Promise.all([
     reports.board(query),
     reports.statusCounts(),
     reports.modes(),
+    reports.pendingSummaries(),
   ]);
   const pages = Math.max(1, Math.ceil(result.total / PAGE_SIZE));
   const filters = { q: p.q ?? "", status: p.status ?? "", mode: p.mode ?? "", flag: p.flag ?? "" };
@@ -63,5 +64,6 @@ export const boardHandler: DashboardHandler = async (request, { reports }) => {
     page: pageNumber,
     pages,
     statuses: SHIPMENT_STATUSES,
+    pending,
   });
 };

@@ -1,4 +1,4 @@
-import { type DashboardHandler, notFound, page } from "../handler-types.js";
+import { type DashboardHandler, notFound, PAGE_REFRESH_BUDGET_MS, page } from "../handler-types.js";
 import { prettyJson } from "../pretty-json.js";
 
 /** GET /ui/events/:id : what portcall knows about one stored event. */
@@ -6,7 +6,7 @@ export const eventHandler: DashboardHandler = async (request, { store, reports }
   const id = request.params.id ?? "";
   const event = await store.getEvent(id);
   if (event === undefined) return notFound(`No event with id ${id} is stored.`);
-  await reports.refresh();
+  await reports.refresh(PAGE_REFRESH_BUDGET_MS);
   const [exports, shipmentId] = await Promise.all([reports.exportStates(id), reports.shipmentOfEvent(id)]);
   const bytes = Buffer.byteLength(event.payload, "utf8");
   return page("event", `Event ${id}`, {

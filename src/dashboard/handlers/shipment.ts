@@ -1,6 +1,6 @@
 import type { TimelineRow } from "../../stores/reports.js";
 import { summariseEta } from "../eta-summary.js";
-import { type DashboardHandler, notFound, page } from "../handler-types.js";
+import { type DashboardHandler, notFound, PAGE_REFRESH_BUDGET_MS, page } from "../handler-types.js";
 
 export interface ContainerState {
   readonly container_number: string;
@@ -14,7 +14,7 @@ export interface ContainerState {
 /** GET /ui/shipments/:id : timeline, ETA history, containers, links to each event. */
 export const shipmentHandler: DashboardHandler = async (request, { reports }) => {
   const id = request.params.id ?? "";
-  await reports.refresh();
+  await reports.refresh(PAGE_REFRESH_BUDGET_MS);
   const shipment = await reports.shipment(id);
   if (shipment === undefined) return notFound(`No events are stored for shipment ${id}.`);
   const [milestones, estimates] = await Promise.all([reports.milestones(id), reports.etaEstimates(id)]);

@@ -135,22 +135,29 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
     });
 
   return {
-    async refresh() {
+    async refresh(budgetMs = Number.POSITIVE_INFINITY) {
       // The usual case, nothing new: one round trip, no transaction, no lock.
       const { rows } = await pool.query<{ pending: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM portcall_summary_queue)
            OR EXISTS (SELECT 1 FROM portcall_summary_dirty) AS pending`,
       );
       if (rows[0]?.pending !== true) return 0;
+      const deadline = performance.now() + budgetMs;
       let folded = 0;
-      for (let n = await foldEvents(); n > 0; n = await foldEvents()) folded += n;
-      while ((await recompute()) > 0);
+      for (let n = await foldEvents(); n > 0; n = await foldEvents()) {
+        folded += n;
+        if (performance.now() > deadline) return folded;
+      }
+      while ((await recompute()) > 0) if (performance.now() > deadline) return folded;
       return folded;
     },
 
     async pendingSummaries() {
-      const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM portcall_summary_queue");
-      return Number(rows[0]?.n ?? 0);
+      const { rows } = await pool.query<{ events: string; shipments: string }>(
+        `SELECT (SELECT count(*) FROM portcall_summary_queue) AS events,
+           (SELECT count(*) FROM portcall_summary_dirty) AS shipments`,
+      );
+      return { events: Number(rows[0]?.events ?? 0), shipments: Number(rows[0]?.shipments ?? 0) };
     },
 
     async board(query) {

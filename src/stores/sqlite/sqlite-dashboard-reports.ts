@@ -98,12 +98,15 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
       .map((row) => normaliseRow<T>(row));
 
   return {
-    async refresh() {
-      // Between chunks of a large catch-up, deliveries and other requests get their turn.
+    async refresh(budgetMs = Number.POSITIVE_INFINITY) {
+      // Between chunks of a large catch-up, deliveries (the writer thread waits for this
+      // connection's write lock) and other requests get their turn.
+      const deadline = performance.now() + budgetMs;
       let folded = 0;
       for (let ids = takeEvents.all(EVENT_CHUNK); ids.length > 0; ids = takeEvents.all(EVENT_CHUNK)) {
         foldEvents.immediate(ids);
         folded += ids.length;
+        if (performance.now() > deadline) return folded;
         await yieldTurn();
       }
       for (
@@ -112,13 +115,21 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
         ids = takeShipments.all(SHIPMENT_CHUNK)
       ) {
         recompute.immediate(ids);
+        if (performance.now() > deadline) return folded;
         await yieldTurn();
       }
       return folded;
     },
 
     async pendingSummaries() {
-      return db.prepare<[], number>("SELECT count(*) FROM portcall_summary_queue").pluck().get() ?? 0;
+      return (
+        db
+          .prepare<[], { events: number; shipments: number }>(
+            `SELECT (SELECT count(*) FROM portcall_summary_queue) AS events,
+             (SELECT count(*) FROM portcall_summary_dirty) AS shipments`,
+          )
+          .get() ?? { events: 0, shipments: 0 }
+      );
     },
 
     async board(query) {
