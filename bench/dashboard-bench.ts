@@ -277,6 +277,8 @@ export function renderDashboardSection(results: DashboardBenchResults, resultsFi
     ),
     ...results.stores.filter((s) => s.skipped !== undefined).map((s) => `- **${s.store}**: ${s.skipped}`),
     "",
+    "What is not fast yet: on PostgreSQL, recomputing a shipment reads each of its events through `flexport_milestones`, which re-reads the event's jsonb payload for every column (about 10 ms an event on this loaded machine, measured with EXPLAIN ANALYZE on a 10k-event copy), so folding new events in costs that per event of each touched shipment: the one-time catch-up above, and the first board after new events (it folds for at most about 200 ms, then reads; the rest is caught up in the background, and the figure above is that first board). The fix is to keep the milestone columns in `flexport_shipment_events` when each event is first summarised, so a recomputation reads no JSON; not done in this round. Pages with nothing new to fold are the table rows above.",
+    "",
     "How the pages stay fast: the board reads `flexport_shipment_board`, one summary row per shipment kept by the dashboard itself (a trigger only queues each new event id in the same commit; the dashboard folds the queue in before it reads, recomputing only the shipments that moved), and a shipment's events are found through `flexport_shipment_events` (indexed by shipment) instead of parsing every payload. Reproduce: `npm run build && node dist/bench/dashboard-bench.js` (or `npm run bench -- --dashboard`); `--events`, `--shipments`, `--runs`, `--sqlite-only` and `--postgres-only` change the run.",
     DOCS_END,
   ].join("\n");

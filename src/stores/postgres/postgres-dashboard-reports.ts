@@ -14,7 +14,14 @@ import {
   type TimelineRow,
 } from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
-import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, exportSql, SHIPMENT_CHUNK } from "../summary-sql.js";
+import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, exportSql } from "../summary-sql.js";
+
+/**
+ * Shipments recomputed per transaction. Fewer than SQLite's: the status logic reads each
+ * event's jsonb payload once per column (about 10 ms an event on a loaded machine), so a
+ * chunk stays around a second.
+ */
+const PG_SHIPMENT_CHUNK = 5;
 
 export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
@@ -51,6 +58,9 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       await client.query("BEGIN");
       // Two receivers (or two browser tabs) may refresh at once; their chunks take turns.
       await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.portcall_summary'))");
+      // Background work that may read many payloads: the store's statement timeout (sized for
+      // deliveries) would fail it every time on a busy shipment, so it gets its own bound.
+      await client.query("SET LOCAL statement_timeout = '60s'");
       const result = await work(client);
       await client.query("COMMIT");
       return result;
@@ -107,7 +117,7 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
     locked(async (client) => {
       const { rows: dirty } = await client.query<{ shipment_id: string }>(
         "SELECT shipment_id FROM portcall_summary_dirty LIMIT $1",
-        [SHIPMENT_CHUNK],
+        [PG_SHIPMENT_CHUNK],
       );
       const shipments = dirty.map((r) => r.shipment_id);
       if (shipments.length === 0) return 0;
