@@ -58,7 +58,7 @@ describe("BigQuery target", () => {
     const view = fake.tables.get("proj-1.flexport.events_dedup")?.view;
     assert.equal(view?.useLegacySql, false);
     assert.match(view?.query ?? "", /FROM `proj-1\.flexport\.events`/);
-    assert.match(view?.query ?? "", /QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY id ORDER BY ts\) = 1/);
+    assert.match(view?.query ?? "", /QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY id, ts\) = 1/);
     // The milestone views, as tables.insert bodies: after the dedup view, in dependency order,
     // standard SQL, with the placeholders replaced by the table's dataset and its _dedup view.
     const created = () =>
