@@ -93,7 +93,11 @@ export async function startZetaSqlEngine(options: { startTimeoutMs?: number } = 
     exited = error.message;
   });
 
+  // Never outlive the test process, even when it ends without calling close().
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const stop = async () => {
+    process.off("exit", killOnExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
