@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import type { VerifiedEvent } from "../src/core/sink.js";
-import type { MilestoneRow, ShipmentStatusRow } from "../src/reports/shipment-reports.js";
+import type { VerifiedEvent } from "../src/core/event-recorder.js";
 import { loadSamples, SAMPLES_DIR } from "../src/samples/samples.js";
+import type { MilestoneRow, ShipmentStatusRow } from "../src/stores/reports.js";
 import { jsonOf, runCli } from "./helpers/cli.js";
 import { conformanceCorpus } from "./helpers/fixtures.js";
 import { TEST_SECRET } from "./helpers/http.js";

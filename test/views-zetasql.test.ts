@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import type { VerifiedEvent } from "../src/core/sink.js";
+import type { VerifiedEvent } from "../src/core/event-recorder.js";
 import { packagePath } from "../src/paths.js";
-import { bigQueryViews } from "../src/reports/bigquery-views.js";
 import {
   dedupViewId,
   dedupViewQuery,
@@ -12,6 +11,7 @@ import {
   tableName,
   toTableRow,
 } from "../src/sinks/bigquery-table.js";
+import { bigQueryViews } from "../src/sinks/bigquery-views.js";
 import type { EventStore } from "../src/stores/store.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 import { type Json, viewRows, viewTestEvents } from "./helpers/view-events.js";

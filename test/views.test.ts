@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type Database from "better-sqlite3";
-import type pg from "pg";
-import type { VerifiedEvent } from "../src/core/sink.js";
+import type { VerifiedEvent } from "../src/core/event-recorder.js";
 import { CATALOGUE } from "../src/milestones/catalogue.js";
 import type { EventStore } from "../src/stores/store.js";
-import { storeTargets, type TestStore } from "./helpers/stores.js";
+import { sqlRows, storeTargets, type TestStore } from "./helpers/stores.js";
 import { at, type Json, viewRows, viewTestEvents } from "./helpers/view-events.js";
 
 // The same events go into every store; both views must give the same rows everywhere, and
@@ -90,12 +88,8 @@ for (const target of await storeTargets()) {
     });
 
     it("flexport_event_types → exactly the catalogue", async () => {
-      const handle = (store as unknown as { database: unknown }).database;
       const sql = "SELECT type, label, category, effect FROM flexport_event_types ORDER BY type";
-      const rows =
-        store.dialect === "sqlite"
-          ? (handle as Database.Database).prepare<[], Json>(sql).all()
-          : (await (handle as pg.Pool).query<Json>(`${sql} COLLATE "C"`)).rows;
+      const rows = await sqlRows<Json>(store, sql, ' COLLATE "C"');
       const expected = [...CATALOGUE]
         .map((e) => ({ type: e.type, label: e.label, category: e.category, effect: e.effect }))
         .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import type Database from "better-sqlite3";
-import type pg from "pg";
 import { parseEnvelope } from "../../src/core/envelope.js";
-import type { VerifiedEvent } from "../../src/core/sink.js";
+import type { VerifiedEvent } from "../../src/core/event-recorder.js";
 import { loadSamples, SAMPLES_DIR } from "../../src/samples/samples.js";
 import type { EventStore } from "../../src/stores/store.js";
 import { conformanceCorpus } from "./fixtures.js";
+import { sqlRows } from "./stores.js";
 
 // The events the milestone-view suites load into every store (and the BigQuery reference
 // engine): the repo's samples, the conformance corpus when present, and edge cases with a
@@ -172,11 +171,10 @@ function normalise(row: Json): Json {
 
 /** A view's rows, ordered by `key` as a number, with the drivers' differences taken out. */
 export async function viewRows(store: EventStore, view: string, key: string): Promise<Json[]> {
-  const handle = (store as unknown as { database: unknown }).database;
-  const sql = `SELECT * FROM ${view} ORDER BY length(${key}), ${key}`;
-  const rows =
-    store.dialect === "sqlite"
-      ? (handle as Database.Database).prepare<[], Json>(sql).all()
-      : (await (handle as pg.Pool).query<Json>(`${sql} COLLATE "C"`)).rows;
+  const rows = await sqlRows<Json>(
+    store,
+    `SELECT * FROM ${view} ORDER BY length(${key}), ${key}`,
+    ' COLLATE "C"',
+  );
   return rows.map(normalise);
 }

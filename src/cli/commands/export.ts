@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { openOutbox } from "../../export/open-outbox.js";
-import type { DeadLetterSelection, Outbox } from "../../export/outbox.js";
-import { positiveIntOption, UsageError, withStore } from "../context.js";
+import type { DeadLetterSelection } from "../../stores/outbox.js";
+import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 interface SelectionOptions {
@@ -9,7 +8,7 @@ interface SelectionOptions {
   id?: string[];
 }
 
-export function registerExport(program: Command): void {
+export function registerExport(program: Command, cli: CliContext): void {
   const exportCommand = program
     .command("export")
     .description("inspect and retry the background export to ARCHIVE_URL / BIGQUERY_TABLE");
@@ -23,8 +22,8 @@ export function registerExport(program: Command): void {
     .option("--json", "print a JSON array for scripts")
     .action(async (options: SelectionOptions & { limit?: string; json?: boolean }) => {
       const limit = positiveIntOption("--limit", options.limit) ?? 100;
-      await withOutbox(async (outbox) => {
-        const dead = await outbox.deadLetters(selectionOf(options), limit);
+      await cli.withStore(async (store) => {
+        const dead = await store.outbox().deadLetters(selectionOf(options), limit);
         if (options.json) {
           printJson(dead);
           return;
@@ -54,8 +53,8 @@ export function registerExport(program: Command): void {
           "export retry: say --dead (pending events are retried by the exporter on their own)",
         );
       }
-      await withOutbox(async (outbox) => {
-        const count = await outbox.retryDead(selectionOf(options));
+      await cli.withStore(async (store) => {
+        const count = await store.outbox().retryDead(selectionOf(options));
         process.stdout.write(
           count === 0
             ? "no dead letters matched; nothing to retry\n"
@@ -70,15 +69,4 @@ function selectionOf(options: SelectionOptions): DeadLetterSelection {
     ...(options.sink !== undefined ? { sink: options.sink } : {}),
     ...(options.id !== undefined ? { eventIds: options.id } : {}),
   };
-}
-
-async function withOutbox(run: (outbox: Outbox) => Promise<void>): Promise<void> {
-  await withStore(async (store) => {
-    const outbox = await openOutbox(store);
-    try {
-      await run(outbox);
-    } finally {
-      await outbox.close();
-    }
-  });
 }
