@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { VerifiedEvent } from "../src/core/event-recorder.js";
+import { keptEvent } from "../src/core/verified-event.js";
 import { packagePath } from "../src/paths.js";
 import {
   dedupViewId,
@@ -59,19 +60,7 @@ const position = new Map(events.map((event, i) => [event.id, i]));
 function eventsTable(payloadType: PayloadType, list: readonly VerifiedEvent[] = events): ZetaSqlTable {
   const fields = eventTableSchema(payloadType);
   const rows = list.flatMap((event, i) => {
-    const row = toTableRow(
-      {
-        id: event.id,
-        type: event.type,
-        occurredAt: event.occurredAt,
-        createdAt: event.createdAt,
-        receivedAt: receivedAt(position.get(event.id) ?? i).toISOString(),
-        signatureAlg: event.signatureAlg,
-        payload: event.payload,
-        payloadSha256: event.payloadSha256,
-      },
-      fields,
-    );
+    const row = toTableRow(keptEvent(event, receivedAt(position.get(event.id) ?? i)), fields);
     const cells = fields.map((f) => (row[f.name] ?? null) as string | null);
     // Every third event twice: the copy a retried export writes (same id, same ts).
     return i % 3 === 0 ? [cells, cells] : [cells];
