@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
-import { type ClaimRow, claimedItemFromRow, KEPT_EVENT_COLUMNS } from "../event-queries.js";
+import { type ClaimRow, claimedItemFromRow, keptEventColumns } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -40,7 +40,7 @@ export class SqliteOutbox implements Outbox {
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
     const now = Date.now();
     const select = this.db.prepare<[string, string, number], ClaimRow>(`
-      SELECT o.event_id, o.attempts, ${KEPT_EVENT_COLUMNS("e")}
+      SELECT o.event_id, o.attempts, ${keptEventColumns("e")}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.dead_at IS NULL AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
