@@ -189,8 +189,7 @@ describe("dashboard access over HTTP", () => {
 
   it("health with an export sink and a dead letter → backlog and dead letters on the page", async () => {
     const db = (store as unknown as { database: { exec(sql: string): void } }).database;
-    db.exec(`ALTER TABLE portcall_outbox ADD COLUMN dead_at TEXT;
-      INSERT INTO portcall_sinks (name, target, enabled_at) VALUES ('bigquery', 'acme.flexport.events', '2024-06-01T00:00:00Z');
+    db.exec(`INSERT INTO portcall_sinks (name, target, enabled_at) VALUES ('bigquery', 'acme.flexport.events', '2024-06-01T00:00:00Z');
       INSERT INTO portcall_outbox (sink, event_id, attempts, next_attempt_at, last_error, enqueued_at, dead_at)
       VALUES ('bigquery', '77', 5, '2024-06-01T00:00:00Z', 'invalid: <row> rejected', '2024-06-01T00:00:00Z', '2024-06-02T00:00:00Z'),
              ('bigquery', '78', 0, '2024-06-01T00:00:00Z', NULL, '2024-06-01T00:00:00Z', NULL);`);

@@ -142,8 +142,8 @@ export interface ExportBacklog {
   readonly enabled: boolean;
   readonly pending: number;
   readonly failing: number;
-  /** Rows the sink gave up on; null when this outbox keeps no dead letters (before migration 004). */
-  readonly dead: number | null;
+  /** Rows the sink gave up on (dead letters). */
+  readonly dead: number;
   readonly oldest_enqueued_at: string | null;
   readonly last_success_at: string | null;
   readonly last_error: string | null;
@@ -174,7 +174,7 @@ export interface DashboardReports {
   shipmentOfEvent(eventId: string): Promise<string | undefined>;
   exportStates(eventId: string): Promise<ExportState[]>;
   exportBacklog(): Promise<ExportBacklog[]>;
-  /** The latest dead letters (exports given up on), newest first; [] when the outbox keeps none. */
+  /** The latest dead letters (exports given up on), newest first. */
   deadLetters(limit: number): Promise<DeadLetterRow[]>;
   /** The latest first delivery of any stored event. */
   lastReceivedAt(): Promise<string | null>;

@@ -62,16 +62,13 @@ export function yieldTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/**
- * The export queries, for an outbox with or without dead letters (the `dead_at` column of
- * migration 004); `enabled` is the dialect's boolean test of portcall_sinks.enabled and
- * `param` its first placeholder.
- */
-export function exportSql(hasDead: boolean, enabled: string, param: string) {
-  const live = hasDead ? " AND o.dead_at IS NULL" : "";
+/** The export queries; `enabled` is the dialect's boolean test of portcall_sinks.enabled, `param` its first placeholder. */
+export function exportSql(enabled: string, param: string) {
+  // Dead letters (dead_at set, migration 004) are neither waiting nor failing.
+  const live = " AND o.dead_at IS NULL";
   return {
     states: `SELECT s.name AS sink, s.target,
-        CASE WHEN o.event_id IS NULL THEN 'exported'${hasDead ? " WHEN o.dead_at IS NOT NULL THEN 'dead'" : ""}
+        CASE WHEN o.event_id IS NULL THEN 'exported' WHEN o.dead_at IS NOT NULL THEN 'dead'
           ELSE 'pending' END AS state,
         COALESCE(o.attempts, 0) AS attempts, o.last_error
       FROM portcall_sinks AS s
@@ -80,7 +77,7 @@ export function exportSql(hasDead: boolean, enabled: string, param: string) {
     backlog: `SELECT s.name AS sink, s.target, ${enabled} AS enabled,
         (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name${live}) AS pending,
         (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name AND o.attempts > 0${live}) AS failing,
-        ${hasDead ? "(SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name AND o.dead_at IS NOT NULL)" : "NULL"} AS dead,
+        (SELECT count(*) FROM portcall_outbox AS o WHERE o.sink = s.name AND o.dead_at IS NOT NULL) AS dead,
         (SELECT min(o.enqueued_at) FROM portcall_outbox AS o WHERE o.sink = s.name${live}) AS oldest_enqueued_at,
         s.last_success_at, s.last_error, s.last_error_at
       FROM portcall_sinks AS s ORDER BY s.name`,

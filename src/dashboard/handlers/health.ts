@@ -26,7 +26,6 @@ export const healthHandler: DashboardHandler = async (_request, context) => {
     rejects,
     backlog,
     deadLetters,
-    deadLettersKept: backlog.some((b) => b.dead !== null),
     lastStored,
     lastDelivery: deliveries.lastDelivery(),
     startedAt: deliveries.startedAt,

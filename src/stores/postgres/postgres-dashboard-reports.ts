@@ -28,18 +28,7 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
     const { rows } = await pool.query(sql, params);
     return rows.map((row) => normaliseRow<T>(row));
   };
-  // Dead letters exist once migration 004 added portcall_outbox.dead_at; asked once.
-  let deadColumn: Promise<boolean> | undefined;
-  const hasDeadLetters = () => {
-    deadColumn ??= pool
-      .query(
-        `SELECT 1 FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name = 'portcall_outbox' AND column_name = 'dead_at'`,
-      )
-      .then((r) => r.rows.length > 0);
-    return deadColumn;
-  };
-  const exportQueries = async () => exportSql(await hasDeadLetters(), "s.enabled", "$1");
+  const exports = exportSql("s.enabled", "$1");
 
   // The ids first, then `= ANY(ids)`: a constant list reaches every arm of a view's UNION
   // ALL as an index lookup, where a subquery would make the planner scan every payload.
@@ -255,21 +244,21 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
     },
 
     async exportStates(eventId) {
-      return all<ExportState>((await exportQueries()).states, [eventId]);
+      return all<ExportState>(exports.states, [eventId]);
     },
 
     async exportBacklog() {
-      const rows = await all<ExportBacklog>((await exportQueries()).backlog);
+      const rows = await all<ExportBacklog>(exports.backlog);
       return rows.map((r) => ({
         ...r,
         pending: Number(r.pending),
         failing: Number(r.failing),
-        dead: r.dead === null ? null : Number(r.dead),
+        dead: Number(r.dead),
       }));
     },
 
     async deadLetters(limit) {
-      return (await hasDeadLetters()) ? all<DeadLetterRow>((await exportQueries()).dead, [limit]) : [];
+      return all<DeadLetterRow>(exports.dead, [limit]);
     },
 
     async lastReceivedAt() {

@@ -81,15 +81,7 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
     clean.run(list);
   });
 
-  // Dead letters exist once migration 004 added portcall_outbox.dead_at; asked once.
-  let deadColumn: boolean | undefined;
-  const hasDeadLetters = () => {
-    deadColumn ??=
-      db.prepare("SELECT 1 FROM pragma_table_info('portcall_outbox') WHERE name = 'dead_at'").get() !==
-      undefined;
-    return deadColumn;
-  };
-  const exportQueries = () => exportSql(hasDeadLetters(), "s.enabled = 1", "?");
+  const exports = exportSql("s.enabled = 1", "?");
 
   const all = <T>(sql: string, ...params: unknown[]): T[] =>
     db
@@ -218,18 +210,18 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
     },
 
     async exportStates(eventId) {
-      return all<ExportState>(exportQueries().states, eventId);
+      return all<ExportState>(exports.states, eventId);
     },
 
     async exportBacklog() {
-      return all<ExportBacklog>(exportQueries().backlog).map((row) => ({
+      return all<ExportBacklog>(exports.backlog).map((row) => ({
         ...row,
         enabled: Boolean(row.enabled),
       }));
     },
 
     async deadLetters(limit) {
-      return hasDeadLetters() ? all<DeadLetterRow>(exportQueries().dead, limit) : [];
+      return all<DeadLetterRow>(exports.dead, limit);
     },
 
     async lastReceivedAt() {
