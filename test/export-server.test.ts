@@ -96,6 +96,9 @@ for (const target of await storeTargets()) {
           const bytes = await archive.get(`dt=${stored?.received_at.slice(0, 10)}/${id}.json`);
           assert.equal(createHash("sha256").update(bytes).digest("hex"), stored?.payload_sha256);
         }
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        assert.match(metrics, /^portcall_export_dead_letters\{sink="bigquery"\} 0$/m);
+        assert.match(metrics, /^portcall_export_dead_letters\{sink="archive"\} 0$/m);
       } finally {
         await server?.close();
       }

@@ -145,8 +145,8 @@ export class BigQueryTarget {
         const failed = rowErrors(error);
         if (failed === undefined) throw error;
         for (const event of chunk) {
-          const reason = failed.get(event.id);
-          results.push(reason === undefined ? { ok: true } : { ok: false, error: reason });
+          const failure = failed.get(event.id);
+          results.push(failure === undefined ? { ok: true } : { ok: false, ...failure });
         }
       }
     }
@@ -201,9 +201,12 @@ function* chunks(events: readonly ExportEvent[]): Generator<ExportEvent[]> {
 
 /**
  * insertAll answers 200 with per-row errors; the client turns them into a PartialFailureError
- * whose rows are the raw rows we sent. Maps insertId -> reason; undefined for other errors.
+ * whose rows are the raw rows we sent. Maps insertId -> why; undefined for other errors. A row
+ * with reason "invalid" (a value the table's schema refuses) fails the same way on every
+ * retry, so it is marked invalid and becomes a dead letter after the allowed attempts;
+ * other reasons ("stopped", "backendError", "timeout") are worth retrying.
  */
-function rowErrors(error: unknown): Map<string, string> | undefined {
+function rowErrors(error: unknown): Map<string, { error: string; invalid: boolean }> | undefined {
   if (!(error instanceof Error) || error.name !== "PartialFailureError") return undefined;
   const failures =
     (
@@ -211,12 +214,16 @@ function rowErrors(error: unknown): Map<string, string> | undefined {
         errors?: { row?: { insertId?: string }; errors?: { reason?: string; message?: string }[] }[];
       }
     ).errors ?? [];
-  const byId = new Map<string, string>();
+  const byId = new Map<string, { error: string; invalid: boolean }>();
   for (const failure of failures) {
     const id = failure.row?.insertId;
     if (id === undefined) continue;
-    const reasons = (failure.errors ?? []).map((e) => [e.reason, e.message].filter(Boolean).join(": "));
-    byId.set(id, `BigQuery rejected the row: ${reasons.join("; ") || "unknown reason"}`);
+    const errors = failure.errors ?? [];
+    const reasons = errors.map((e) => [e.reason, e.message].filter(Boolean).join(": "));
+    byId.set(id, {
+      error: `BigQuery rejected the row: ${reasons.join("; ") || "unknown reason"}`,
+      invalid: errors.some((e) => e.reason === "invalid"),
+    });
   }
   return byId;
 }

@@ -33,18 +33,26 @@ export function registerStatus(program: Command): void {
         }
         process.stdout.write(
           `${formatTable(
-            ["sink", "state", "target", "backlog", "oldest pending", "last success", "last error"],
+            ["sink", "state", "target", "backlog", "oldest pending", "dead", "last success", "last error"],
             sinks.map((s) => [
               s.sink,
               s.enabled ? "enabled" : "disabled",
               s.target,
               s.backlog,
               s.oldestPendingAt === null ? null : `${formatAge(ageSeconds(s) ?? 0)} ago`,
+              s.deadLetters,
               s.lastSuccessAt,
               s.lastError === null ? null : `${s.lastErrorAt ?? ""} ${oneLine(s.lastError)}`,
             ]),
           )}\n`,
         );
+        const dead = sinks.reduce((sum, s) => sum + s.deadLetters, 0);
+        if (dead > 0) {
+          process.stdout.write(
+            `\n${dead} dead letter(s): events a sink rejected as invalid on every attempt. ` +
+              `List them with "portcall export dead"; retry with "portcall export retry --dead".\n`,
+          );
+        }
       });
     });
 }

@@ -1,0 +1,84 @@
+import type { Command } from "commander";
+import { openOutbox } from "../../export/open-outbox.js";
+import type { DeadLetterSelection, Outbox } from "../../export/outbox.js";
+import { positiveIntOption, UsageError, withStore } from "../context.js";
+import { formatTable, printJson } from "../table.js";
+
+interface SelectionOptions {
+  sink?: string;
+  id?: string[];
+}
+
+export function registerExport(program: Command): void {
+  const exportCommand = program
+    .command("export")
+    .description("inspect and retry the background export to ARCHIVE_URL / BIGQUERY_TABLE");
+
+  exportCommand
+    .command("dead")
+    .description("list dead letters: events a sink rejected as invalid on every allowed attempt")
+    .option("--sink <name>", "only this sink (e.g. bigquery, archive)")
+    .option("--id <eventId...>", "only these event ids")
+    .option("--limit <n>", "at most this many (default: 100)")
+    .option("--json", "print a JSON array for scripts")
+    .action(async (options: SelectionOptions & { limit?: string; json?: boolean }) => {
+      const limit = positiveIntOption("--limit", options.limit) ?? 100;
+      await withOutbox(async (outbox) => {
+        const dead = await outbox.deadLetters(selectionOf(options), limit);
+        if (options.json) {
+          printJson(dead);
+          return;
+        }
+        if (dead.length === 0) {
+          process.stdout.write("no dead letters\n");
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ["sink", "event id", "attempts", "dead since", "last error"],
+            dead.map((d) => [d.sink, d.eventId, d.attempts, d.deadAt, d.lastError]),
+          )}\n`,
+        );
+      });
+    });
+
+  exportCommand
+    .command("retry")
+    .description("put dead letters back in the export queue, due now, with a fresh attempt count")
+    .option("--dead", "retry dead letters (required: the only kind of retry there is)")
+    .option("--sink <name>", "only this sink (default: every sink)")
+    .option("--id <eventId...>", "only these event ids (default: all)")
+    .action(async (options: SelectionOptions & { dead?: boolean }) => {
+      if (options.dead !== true) {
+        throw new UsageError(
+          "export retry: say --dead (pending events are retried by the exporter on their own)",
+        );
+      }
+      await withOutbox(async (outbox) => {
+        const count = await outbox.retryDead(selectionOf(options));
+        process.stdout.write(
+          count === 0
+            ? "no dead letters matched; nothing to retry\n"
+            : `${count} dead letter(s) queued again; a running "portcall serve" exports them on its next round\n`,
+        );
+      });
+    });
+}
+
+function selectionOf(options: SelectionOptions): DeadLetterSelection {
+  return {
+    ...(options.sink !== undefined ? { sink: options.sink } : {}),
+    ...(options.id !== undefined ? { eventIds: options.id } : {}),
+  };
+}
+
+async function withOutbox(run: (outbox: Outbox) => Promise<void>): Promise<void> {
+  await withStore(async (store) => {
+    const outbox = await openOutbox(store);
+    try {
+      await run(outbox);
+    } finally {
+      await outbox.close();
+    }
+  });
+}
