@@ -37,13 +37,16 @@ export function alertMessage(
   return {
     id,
     rule: decision.rule,
-    title: `${kind}: ${facts.label}`,
+    title: facts.label.toLowerCase().startsWith(kind.toLowerCase()) ? facts.label : `${kind}: ${facts.label}`,
     shipmentId: facts.shipmentId,
     shipmentName: facts.shipmentName,
     eventId: facts.id,
     eventType: facts.type,
     milestone: facts.label,
-    where: facts.locationName === null ? null : `${facts.locationName}${facts.locationCode ? ` (${facts.locationCode})` : ""}`,
+    where:
+      facts.locationName === null
+        ? null
+        : `${facts.locationName}${facts.locationCode ? ` (${facts.locationCode})` : ""}`,
     when: facts.at,
     details: decision.details,
     link: shipmentLink(publicUrl, facts.shipmentId),
@@ -82,7 +85,9 @@ export function plainMessage(
 /** `Name (#id)`, `#id` or null. */
 export function shipmentLabel(message: AlertMessage): string | null {
   if (message.shipmentId === null) return message.shipmentName;
-  return message.shipmentName === null ? `#${message.shipmentId}` : `${message.shipmentName} (#${message.shipmentId})`;
+  return message.shipmentName === null
+    ? `#${message.shipmentId}`
+    : `${message.shipmentName} (#${message.shipmentId})`;
 }
 
 /** Plain text lines, for email bodies and Slack's fallback `text`. */

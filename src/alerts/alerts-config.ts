@@ -3,9 +3,9 @@ import { ConfigError } from "../config/config.js";
 import { CATEGORIES } from "../milestones/catalogue.js";
 import { CONDITIONS, DEFAULT_ETA_SLIP_HOURS, DEFAULT_FREE_TIME_HOURS, type Rule } from "./rule-engine.js";
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, - or _ (at most 63)" });
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
+  message: "must be lower-case letters, digits, - or _ (at most 63)",
+});
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "must be an environment variable name" });
 const url = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" });
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]);
@@ -48,7 +48,9 @@ export const destinationsSchema = z.record(name, z.discriminatedUnion("type", [s
 
 const when = z
   .object({
-    types: oneOrMany(z.string().startsWith("/", { message: "must be a Flexport event type, e.g. /shipment_leg#arrived" })).optional(),
+    types: oneOrMany(
+      z.string().startsWith("/", { message: "must be a Flexport event type, e.g. /shipment_leg#arrived" }),
+    ).optional(),
     categories: oneOrMany(z.enum([...CATEGORIES, "other"])).optional(),
     shipment: z.record(z.string().min(1), oneOrMany(z.union([z.string(), z.number()]))).optional(),
     condition: z.enum(CONDITIONS).optional(),
@@ -82,7 +84,13 @@ export interface AlertsConfig {
 
 export type ResolvedDestination =
   | { readonly name: string; readonly type: "slack"; readonly url: string; readonly maxAttempts: number }
-  | { readonly name: string; readonly type: "webhook"; readonly url: string; readonly secret: string; readonly maxAttempts: number }
+  | {
+      readonly name: string;
+      readonly type: "webhook";
+      readonly url: string;
+      readonly secret: string;
+      readonly maxAttempts: number;
+    }
   | {
       readonly name: string;
       readonly type: "email";
@@ -103,8 +111,18 @@ export function builtinRules(to: readonly string[]): Rule[] {
   return [
     { name: "customs-holds", send: "alert", to, when: { condition: "customs_hold" } },
     { name: "exceptions", send: "alert", to, when: { condition: "exception" } },
-    { name: "eta-slips", send: "alert", to, when: { condition: "eta_slip", etaSlipHours: DEFAULT_ETA_SLIP_HOURS } },
-    { name: "free-time", send: "alert", to, when: { condition: "free_time", freeTimeHours: DEFAULT_FREE_TIME_HOURS } },
+    {
+      name: "eta-slips",
+      send: "alert",
+      to,
+      when: { condition: "eta_slip", etaSlipHours: DEFAULT_ETA_SLIP_HOURS },
+    },
+    {
+      name: "free-time",
+      send: "alert",
+      to,
+      when: { condition: "free_time", freeTimeHours: DEFAULT_FREE_TIME_HOURS },
+    },
   ];
 }
 
@@ -118,12 +136,16 @@ const list = <T>(v: T | readonly T[]): T[] => (Array.isArray(v) ? [...v] : [v as
  * Throws ConfigError naming the field or variable.
  */
 export function resolveAlertsConfig(
-  file: { destinations?: z.infer<typeof destinationsSchema> | undefined; rules?: z.infer<typeof rulesSchema> | undefined },
+  file: {
+    destinations?: z.infer<typeof destinationsSchema> | undefined;
+    rules?: z.infer<typeof rulesSchema> | undefined;
+  },
   env: Readonly<Record<string, string | undefined>>,
 ): AlertsConfig {
   const problems: string[] = [];
   const publicUrl = nonEmpty(env.PORTCALL_PUBLIC_URL);
-  if (publicUrl !== undefined && !url.safeParse(publicUrl).success) problems.push("PORTCALL_PUBLIC_URL: must be an http(s) URL");
+  if (publicUrl !== undefined && !url.safeParse(publicUrl).success)
+    problems.push("PORTCALL_PUBLIC_URL: must be an http(s) URL");
   const fromEnv = (field: string, variable: string | undefined): string | undefined => {
     if (variable === undefined) return undefined;
     const value = nonEmpty(env[variable]);
@@ -137,12 +159,22 @@ export function resolveAlertsConfig(
     if (spec.type === "slack") {
       const value = spec.url ?? fromEnv(`${at}.urlEnv`, spec.urlEnv);
       if (spec.url === undefined && spec.urlEnv === undefined) problems.push(`${at}: needs url or urlEnv`);
-      if (value !== undefined) destinations.push({ name: destName, type: "slack", url: value, maxAttempts: spec.maxAttempts });
+      if (value !== undefined)
+        destinations.push({ name: destName, type: "slack", url: value, maxAttempts: spec.maxAttempts });
     } else if (spec.type === "webhook") {
       const secret = spec.secret ?? fromEnv(`${at}.secretEnv`, spec.secretEnv);
-      if (spec.secret === undefined && spec.secretEnv === undefined) problems.push(`${at}: needs secret or secretEnv`);
-      else if (secret !== undefined && !secret.startsWith("whsec_")) problems.push(`${at}.secretEnv: ${spec.secretEnv} must start with whsec_`);
-      if (secret !== undefined) destinations.push({ name: destName, type: "webhook", url: spec.url, secret, maxAttempts: spec.maxAttempts });
+      if (spec.secret === undefined && spec.secretEnv === undefined)
+        problems.push(`${at}: needs secret or secretEnv`);
+      else if (secret !== undefined && !secret.startsWith("whsec_"))
+        problems.push(`${at}.secretEnv: ${spec.secretEnv} must start with whsec_`);
+      if (secret !== undefined)
+        destinations.push({
+          name: destName,
+          type: "webhook",
+          url: spec.url,
+          secret,
+          maxAttempts: spec.maxAttempts,
+        });
     } else {
       destinations.push({
         name: destName,
@@ -165,8 +197,11 @@ export function resolveAlertsConfig(
   if (slackUrl !== undefined) {
     if (!url.safeParse(slackUrl).success) problems.push("PORTCALL_SLACK_WEBHOOK_URL: must be an http(s) URL");
     else if (destinations.some((d) => d.name === ZERO_CONFIG_DESTINATION)) {
-      problems.push(`PORTCALL_SLACK_WEBHOOK_URL: the configuration file already has a destination named ${ZERO_CONFIG_DESTINATION}`);
-    } else destinations.push({ name: ZERO_CONFIG_DESTINATION, type: "slack", url: slackUrl, maxAttempts: 12 });
+      problems.push(
+        `PORTCALL_SLACK_WEBHOOK_URL: the configuration file already has a destination named ${ZERO_CONFIG_DESTINATION}`,
+      );
+    } else
+      destinations.push({ name: ZERO_CONFIG_DESTINATION, type: "slack", url: slackUrl, maxAttempts: 12 });
   }
 
   const rules: Rule[] = [];
@@ -176,7 +211,9 @@ export function resolveAlertsConfig(
     if (seen.has(rule.name)) problems.push(`rules.${i}.name: ${rule.name} is used by an earlier rule`);
     seen.add(rule.name);
     const to = list(rule.to);
-    for (const d of to) if (!known.has(d) && file.destinations?.[d] === undefined) problems.push(`rules.${i}.to: no destination named ${d}`);
+    for (const d of to)
+      if (!known.has(d) && file.destinations?.[d] === undefined)
+        problems.push(`rules.${i}.to: no destination named ${d}`);
     const w = rule.when;
     rules.push({
       name: rule.name,
@@ -197,7 +234,8 @@ export function resolveAlertsConfig(
     });
   });
   // The zero-config path: the Slack variable alone sends the built-in alerts there.
-  if (slackUrl !== undefined && file.rules === undefined) rules.push(...builtinRules([ZERO_CONFIG_DESTINATION]));
+  if (slackUrl !== undefined && file.rules === undefined)
+    rules.push(...builtinRules([ZERO_CONFIG_DESTINATION]));
 
   if (problems.length > 0) throw new ConfigError(problems);
   return { destinations, rules, publicUrl };

@@ -61,7 +61,9 @@ export function eventFacts(event: {
   const resourceIsShipment = resource?._object === "/shipment";
   const shipment = obj(data?.shipment) ?? (resourceIsShipment ? resource : undefined);
   const shipmentId =
-    str(obj(data?.shipment)?.id) ?? str(obj(resource?.shipment)?.id) ?? (resourceIsShipment ? str(resource?.id) : null);
+    str(obj(data?.shipment)?.id) ??
+    str(obj(resource?.shipment)?.id) ??
+    (resourceIsShipment ? str(resource?.id) : null);
   const place = obj(obj(data?.location)?.place);
   const described = describeEventType(event.type);
   const containers = Array.isArray(data?.containers) ? data.containers : [];
@@ -72,7 +74,11 @@ export function eventFacts(event: {
     category: described.category,
     effect: described.effect,
     source: event.source ?? "webhook",
-    at: event.occurredAt ?? event.createdAt ?? str(obj(document)?.occurred_at) ?? str(obj(document)?.created_at),
+    at:
+      event.occurredAt ??
+      event.createdAt ??
+      str(obj(document)?.occurred_at) ??
+      str(obj(document)?.created_at),
     shipmentId,
     shipmentName: str(shipment?.name),
     transportationMode: str(shipment?.transportation_mode) ?? str(resource?.transportation_mode),

@@ -67,9 +67,17 @@ export function evaluateRules(
     const when = rule.when;
     if (facts.source !== "webhook" && when.history !== true) continue;
     if (!matchesFields(when, facts)) continue;
-    const subjects = when.condition === undefined ? [{ subject: facts.id, details: [] }] : condition(when, facts, context);
+    const subjects =
+      when.condition === undefined ? [{ subject: facts.id, details: [] }] : condition(when, facts, context);
     for (const { subject, details } of subjects) {
-      decisions.push({ rule: rule.name, subject, send: rule.send, to: rule.to, condition: when.condition ?? null, details });
+      decisions.push({
+        rule: rule.name,
+        subject,
+        send: rule.send,
+        to: rule.to,
+        condition: when.condition ?? null,
+        details,
+      });
     }
   }
   return decisions;
@@ -98,7 +106,9 @@ function shipmentField(facts: EventFacts, field: string): string | null {
   const data = (facts.document as { data?: { shipment?: unknown; resource?: unknown } } | undefined)?.data;
   const shipment = (data?.shipment ?? data?.resource) as Record<string, unknown> | null | undefined;
   const value = shipment?.[field];
-  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : null;
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? String(value)
+    : null;
 }
 
 type Hit = { subject: string; details: string[] };

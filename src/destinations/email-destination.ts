@@ -52,7 +52,11 @@ export async function createEmailDestination(options: EmailOptions): Promise<Des
           ...(outgoing.event !== undefined
             ? {
                 attachments: [
-                  { filename: `event-${outgoing.event.id}.json`, content: outgoing.event.payload, contentType: "application/json" },
+                  {
+                    filename: `event-${outgoing.event.id}.json`,
+                    content: outgoing.event.payload,
+                    contentType: "application/json",
+                  },
                 ],
               }
             : {}),
@@ -60,7 +64,10 @@ export async function createEmailDestination(options: EmailOptions): Promise<Des
       } catch (error) {
         const e = error as { responseCode?: number; code?: string; message?: string };
         // nodemailer's messages quote the server, never the password.
-        throw new DestinationError(`SMTP ${options.host}:${options.port}: ${e.code ?? ""} ${e.message ?? ""}`.trim(), e.responseCode);
+        throw new DestinationError(
+          `SMTP ${options.host}:${options.port}: ${e.code ?? ""} ${e.message ?? ""}`.trim(),
+          e.responseCode,
+        );
       }
     },
     async close() {

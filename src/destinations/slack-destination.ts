@@ -20,7 +20,12 @@ export function createSlackDestination(options: SlackOptions): Destination {
     kind: "slack",
     target: `slack ${hostOf(options.url)}`,
     async send(outgoing) {
-      await postOrFail(options.url, JSON.stringify(slackPayload(outgoing.message)), {}, options.timeoutMs ?? 10_000);
+      await postOrFail(
+        options.url,
+        JSON.stringify(slackPayload(outgoing.message)),
+        {},
+        options.timeoutMs ?? 10_000,
+      );
     },
     async close() {},
   };

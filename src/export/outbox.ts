@@ -59,8 +59,17 @@ export interface SinkStatus {
 export interface Outbox {
   /** Marks these sinks enabled (new events get queued for them) and the others disabled. */
   enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void>;
-  /** Up to `limit` due rows of `sink`, oldest first, leased for `leaseMs`. */
-  claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]>;
+  /**
+   * Up to `limit` due rows of `sink`, oldest first, leased for `leaseMs`. `ordered`: the
+   * first rows in commit order, stopping at the first one not due (or leased), so a sink
+   * never sees an event before the ones committed earlier have gone or died.
+   */
+  claim(
+    sink: string,
+    limit: number,
+    leaseMs: number,
+    options?: { ordered?: boolean },
+  ): Promise<ClaimedItem[]>;
   /** Delivered: the rows go. */
   complete(sink: string, eventIds: readonly string[]): Promise<void>;
   /** Not delivered: counted, kept with the error, due again at retryAt, or dead. */

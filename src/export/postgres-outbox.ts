@@ -11,6 +11,23 @@ import type {
 const iso = (value: Date | string | null): string | null =>
   value instanceof Date ? value.toISOString() : value;
 
+interface ClaimRow {
+  event_id: string;
+  attempts: number;
+  id: string | null;
+  type: string;
+  occurred_at: Date | null;
+  created_at: Date | null;
+  received_at: Date;
+  signature_alg: string | null;
+  payload: string;
+  payload_sha256: string;
+  source: string | null;
+}
+
+const EVENT_COLUMNS = `e.id, e.type, e.occurred_at, e.created_at, e.received_at, e.signature_alg, e.payload,
+       e.payload_sha256, e.source`;
+
 /**
  * The outbox on PostgreSQL, over the store's pool (its search_path names the schema).
  * Claims use FOR UPDATE SKIP LOCKED, so several receivers can each run an exporter and
@@ -44,20 +61,16 @@ export class PostgresOutbox implements Outbox {
     }
   }
 
-  async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
-    const { rows } = await this.pool.query<{
-      event_id: string;
-      attempts: number;
-      id: string | null;
-      type: string;
-      occurred_at: Date | null;
-      created_at: Date | null;
-      received_at: Date;
-      signature_alg: string | null;
-      payload: string;
-      payload_sha256: string;
-    }>(
-      `WITH due AS (
+  async claim(
+    sink: string,
+    limit: number,
+    leaseMs: number,
+    options: { ordered?: boolean } = {},
+  ): Promise<ClaimedItem[]> {
+    const { rows } = options.ordered
+      ? await this.claimOrdered(sink, limit, leaseMs)
+      : await this.pool.query<ClaimRow>(
+          `WITH due AS (
          SELECT sink, event_id FROM portcall_outbox
          WHERE sink = $1 AND dead_at IS NULL AND next_attempt_at <= now()
          ORDER BY next_attempt_at, event_id
@@ -67,12 +80,11 @@ export class PostgresOutbox implements Outbox {
          UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
          FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
          RETURNING o.event_id, o.attempts)
-       SELECT l.event_id, l.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-              e.signature_alg, e.payload, e.payload_sha256
+       SELECT l.event_id, l.attempts, ${EVENT_COLUMNS}
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
-      [sink, limit, leaseMs],
-    );
+          [sink, limit, leaseMs],
+        );
     return rows.map((r) => ({
       eventId: r.event_id,
       attempts: r.attempts,
@@ -88,8 +100,54 @@ export class PostgresOutbox implements Outbox {
               signatureAlg: r.signature_alg,
               payload: r.payload,
               payloadSha256: r.payload_sha256,
+              source: r.source ?? "webhook",
             },
     }));
+  }
+
+  /**
+   * The first rows by seq up to the first one not due. One claimer per sink at a time (a
+   * transaction-scoped advisory lock); the lease then keeps other receivers off the batch in
+   * flight, so the sink sees events in commit order even with several receivers.
+   */
+  private async claimOrdered(sink: string, limit: number, leaseMs: number): Promise<{ rows: ClaimRow[] }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const locked = await client.query<{ ok: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext('portcall_outbox'), hashtext($1)) AS ok",
+        [sink],
+      );
+      if (locked.rows[0]?.ok !== true) {
+        await client.query("ROLLBACK");
+        return { rows: [] };
+      }
+      const result = await client.query<ClaimRow>(
+        `WITH head AS (
+           SELECT event_id, attempts, seq, next_attempt_at <= now() AS due FROM portcall_outbox
+           WHERE sink = $1 AND dead_at IS NULL ORDER BY seq LIMIT $2),
+         prefix AS (
+           SELECT * FROM head
+           WHERE seq < COALESCE((SELECT min(seq) FROM head WHERE NOT due), 9223372036854775807)
+             -- A head that failed before is retried alone: the rows behind spend no attempts.
+             AND (seq = (SELECT min(seq) FROM head) OR (SELECT attempts FROM head ORDER BY seq LIMIT 1) = 0)),
+         leased AS (
+           UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
+           FROM prefix WHERE o.sink = $1 AND o.event_id = prefix.event_id
+           RETURNING o.event_id, o.attempts, o.seq)
+         SELECT l.event_id, l.attempts, ${EVENT_COLUMNS}
+         FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
+         ORDER BY l.seq`,
+        [sink, limit, leaseMs],
+      );
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {

@@ -20,6 +20,8 @@ interface ClaimRow {
   signature_alg: string | null;
   payload: string;
   payload_sha256: string;
+  source: string | null;
+  next_attempt_at: string;
 }
 
 /**
@@ -56,11 +58,25 @@ export class SqliteOutbox implements Outbox {
     });
   }
 
-  async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
+  async claim(
+    sink: string,
+    limit: number,
+    leaseMs: number,
+    options: { ordered?: boolean } = {},
+  ): Promise<ClaimedItem[]> {
     const now = Date.now();
-    const select = this.db.prepare<[string, string, number], ClaimRow>(`
-      SELECT o.event_id, o.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-             e.signature_alg, e.payload, e.payload_sha256
+    const nowIso = new Date(now).toISOString();
+    const columns = `o.event_id, o.attempts, o.next_attempt_at, e.id, e.type, e.occurred_at, e.created_at,
+             e.received_at, e.signature_alg, e.payload, e.payload_sha256, e.source`;
+    const select = options.ordered
+      ? this.db.prepare<[string, number], ClaimRow>(`
+      SELECT ${columns}
+      FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
+      WHERE o.sink = ? AND o.dead_at IS NULL
+      ORDER BY o.rowid
+      LIMIT ?`)
+      : this.db.prepare<[string, string, number], ClaimRow>(`
+      SELECT ${columns}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.dead_at IS NULL AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
@@ -69,7 +85,9 @@ export class SqliteOutbox implements Outbox {
       "UPDATE portcall_outbox SET next_attempt_at = ? WHERE sink = ? AND event_id = ?",
     );
     const rows = await this.write(() => {
-      const due = select.all(sink, new Date(now).toISOString(), limit);
+      const due = options.ordered
+        ? duePrefix((select as Database.Statement<[string, number], ClaimRow>).all(sink, limit), nowIso)
+        : (select as Database.Statement<[string, string, number], ClaimRow>).all(sink, nowIso, limit);
       const until = new Date(now + leaseMs).toISOString();
       for (const row of due) lease.run(until, sink, row.event_id);
       return due;
@@ -89,6 +107,7 @@ export class SqliteOutbox implements Outbox {
               signatureAlg: r.signature_alg,
               payload: r.payload,
               payloadSha256: r.payload_sha256,
+              source: r.source ?? "webhook",
             },
     }));
   }
@@ -185,9 +204,18 @@ export class SqliteOutbox implements Outbox {
     this.db.close();
   }
 
-  /** One IMMEDIATE transaction; on SQLITE_BUSY, an asynchronous pause and another try. */
-  private async write<T>(run: () => T): Promise<T> {
-    const transaction = this.db.transaction(run);
+  private write<T>(run: () => T): Promise<T> {
+    return writeRetrying(this.db, run);
+  }
+}
+
+/**
+ * One IMMEDIATE transaction; on SQLITE_BUSY, an asynchronous pause and another try, so a
+ * side connection never blocks the event loop waiting for the writer thread's lock.
+ */
+export async function writeRetrying<T>(db: Database.Database, run: () => T): Promise<T> {
+  {
+    const transaction = db.transaction(run);
     for (let attempt = 0; ; attempt++) {
       try {
         return transaction.immediate();
@@ -212,4 +240,16 @@ function deadWhere(selection: DeadLetterSelection): { where: string; params: str
     params.push(...selection.eventIds);
   }
   return { where: clauses.join(" AND "), params };
+}
+
+/** The rows before the first one that is not due yet (waiting out a backoff, or leased). */
+function duePrefix<T extends { next_attempt_at: string; attempts: number }>(
+  rows: readonly T[],
+  now: string,
+): T[] {
+  // A head that failed before is retried alone, so the rows behind it spend no attempts.
+  if ((rows[0]?.attempts ?? 0) > 0)
+    return rows[0] !== undefined && rows[0].next_attempt_at <= now ? [rows[0]] : [];
+  const end = rows.findIndex((r) => r.next_attempt_at > now);
+  return end === -1 ? [...rows] : rows.slice(0, end);
 }

@@ -1,5 +1,8 @@
 import type { Logger } from "pino";
+import { type AlertSinks, openAlertSinks } from "../alerts/alert-sinks.js";
+import { resolveAlertsConfig } from "../alerts/alerts-config.js";
 import type { Config } from "../config/config.js";
+import { readConfigFile } from "../config/config-file-schema.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
@@ -35,6 +38,7 @@ export async function startServer(
     },
   });
   let exporter: RunningExporter | undefined;
+  let alerts: AlertSinks | undefined;
   try {
     // Start the store's writer (a thread for SQLite, a connection for PostgreSQL) while the
     // migrations run: it shortens the time to the first 200.
@@ -47,8 +51,11 @@ export async function startServer(
     await writable;
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
     // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
-    exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry);
+    // Alert destinations are sinks of the same exporter (docs/alerts.md).
+    alerts = await openAlertSinks(store, resolveAlertsConfig(readConfigFile(config), env), metrics.registry);
+    exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry, alerts?.sinks);
   } catch (error) {
+    await alerts?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
@@ -81,6 +88,7 @@ export async function startServer(
       } finally {
         clearTimeout(deadline);
         await exporter?.stop();
+        await alerts?.close();
         await store.close();
       }
     })();

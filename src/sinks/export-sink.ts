@@ -10,6 +10,8 @@ export interface ExportEvent {
   /** The exact body received (strict UTF-8 text). */
   readonly payload: string;
   readonly payloadSha256: string;
+  /** How it reached the store (webhook, backfill, replay); set by the outbox claim. */
+  readonly source?: string;
 }
 
 /**
@@ -35,6 +37,11 @@ export interface ExportSink {
    * exporter's `maxAttempts` when unset.
    */
   readonly maxAttempts?: number;
+  /**
+   * Deliver in commit order: a failing event holds back the later ones (until it succeeds or
+   * becomes a dead letter) instead of being overtaken. Destinations of alerts are ordered.
+   */
+  readonly ordered?: boolean;
   /** Results in the order of `events`; a rejection fails the whole batch. */
   deliver(events: readonly ExportEvent[]): Promise<ExportResult[]>;
 }

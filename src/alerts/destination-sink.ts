@@ -1,0 +1,117 @@
+import type { Destination } from "../destinations/destination.js";
+import { type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
+import { type AlertLog, alertIdOf, destinationSinkName } from "./alert-log.js";
+import { alertMessage } from "./alert-message.js";
+import { eventFacts } from "./event-facts.js";
+import { type AlertDecision, evaluateRules, type Rule } from "./rule-engine.js";
+
+/** Options of the export sink that turns committed events into one destination's alerts. */
+export interface DestinationSinkOptions {
+  readonly destination: Destination;
+  /** Every configured rule; the sink keeps those that name this destination. */
+  readonly rules: readonly Rule[];
+  readonly log: AlertLog;
+  readonly publicUrl?: string | undefined;
+  /** Failed sends of one event's alerts before it becomes a dead letter. */
+  readonly maxAttempts?: number | undefined;
+  /** Called after each accepted send (metrics). */
+  readonly onSent?: ((rule: string) => void) | undefined;
+}
+
+/**
+ * A destination as an export sink: the outbox queues every committed event for it, and
+ * for each one, in commit order, it evaluates the rules, opens each alert once in the
+ * alert log (the (destination, rule, subject) key), sends those not sent yet and records
+ * them sent. The outbox row goes only when all of an event's alerts are sent, so a crash
+ * anywhere in between sends them on the next claim; one already recorded sent is skipped.
+ */
+export function createDestinationSink(options: DestinationSinkOptions): ExportSink {
+  const { destination, log } = options;
+  const rules = options.rules.filter((r) => r.to.includes(destination.name));
+
+  async function handle(event: Parameters<ExportSink["deliver"]>[0][number]): Promise<void> {
+    const facts = eventFacts(event);
+    const decisions = await decide(rules, facts, log);
+    for (const decision of decisions) {
+      const alertId = alertIdOf(destination.name, decision.rule, decision.subject);
+      const message = alertMessage(alertId, decision, facts, options.publicUrl);
+      const { status } = await log.open({
+        destination: destination.name,
+        rule: decision.rule,
+        subject: decision.subject,
+        eventId: event.id,
+        message,
+      });
+      if (status === "sent") continue;
+      try {
+        await destination.send({
+          id: alertId,
+          timestamp: new Date(),
+          message,
+          event:
+            decision.send === "event"
+              ? { id: event.id, type: event.type, payload: event.payload }
+              : undefined,
+        });
+      } catch (error) {
+        await log.markFailed(alertId, errorMessage(error)).catch(() => undefined);
+        throw error;
+      }
+      await log.markSent(alertId);
+      options.onSent?.(decision.rule);
+    }
+  }
+
+  return {
+    name: destinationSinkName(destination.name),
+    target: destination.target,
+    ordered: true,
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    async deliver(events) {
+      const results: ExportResult[] = [];
+      let blockedBy: string | undefined;
+      for (const event of events) {
+        if (blockedBy !== undefined) {
+          // Later events wait for the earlier one, so the destination sees them in order.
+          results.push({ ok: false, error: `waiting for event ${blockedBy}` });
+          continue;
+        }
+        try {
+          await handle(event);
+          results.push({ ok: true });
+        } catch (error) {
+          blockedBy = event.id;
+          // Any failure of this event's send counts towards its dead letter.
+          results.push({ ok: false, error: errorMessage(error), invalid: true });
+        }
+      }
+      return results;
+    },
+  };
+}
+
+/**
+ * The rules' decisions for one event, with the shipment's previous ETA from the log; the
+ * event's own ETA is recorded first-write-wins, so a second look gives the same answer.
+ */
+export async function decide(
+  rules: readonly Rule[],
+  facts: ReturnType<typeof eventFacts>,
+  log: Pick<AlertLog, "previousEta" | "recordEta">,
+): Promise<AlertDecision[]> {
+  let previousEstimatedArrival: string | null = null;
+  if (facts.shipmentId !== null && facts.at !== null) {
+    if (rules.some((r) => r.when.condition === "eta_slip")) {
+      previousEstimatedArrival = await log.previousEta(facts.shipmentId, facts.at, facts.id);
+    }
+    if (facts.estimatedArrival !== null) {
+      await log.recordEta({
+        eventId: facts.id,
+        shipmentId: facts.shipmentId,
+        eventAt: facts.at,
+        eta: facts.estimatedArrival,
+      });
+    }
+  }
+  return evaluateRules(rules, facts, { previousEstimatedArrival });
+}
