@@ -1,4 +1,4 @@
-import type { Destination } from "../destinations/destination.js";
+import { type Destination, DestinationError } from "../destinations/destination.js";
 import { type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
 import { type AlertLog, alertIdOf, destinationSinkName } from "./alert-log.js";
 import { alertMessage } from "./alert-message.js";
@@ -73,7 +73,7 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
       for (const event of events) {
         if (blockedBy !== undefined) {
           // Later events wait for the earlier one, so the destination sees them in order.
-          results.push({ ok: false, error: `waiting for event ${blockedBy}` });
+          results.push({ ok: false, error: `waiting for event ${blockedBy}`, deferred: true });
           continue;
         }
         try {
@@ -81,8 +81,9 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
           results.push({ ok: true });
         } catch (error) {
           blockedBy = event.id;
-          // Any failure of this event's send counts towards its dead letter.
-          results.push({ ok: false, error: errorMessage(error), invalid: true });
+          // A refusal (a 4xx, a permanent SMTP error) counts towards the dead letter; an
+          // outage (no answer, 5xx, 429) is retried for as long as it lasts, in order.
+          results.push({ ok: false, error: errorMessage(error), invalid: isRefusal(error) });
         }
       }
       return results;
@@ -114,4 +115,12 @@ export async function decide(
     }
   }
   return evaluateRules(rules, facts, { previousEstimatedArrival });
+}
+
+/** The destination refused this message itself, as opposed to being unreachable or overloaded. */
+function isRefusal(error: unknown): boolean {
+  if (!(error instanceof DestinationError) || error.code === undefined) return false;
+  const code = error.code;
+  if (error.smtp) return code >= 500 && code < 600; // 5yz: permanent; 4yz: try again later
+  return code >= 400 && code < 500 && code !== 408 && code !== 429;
 }

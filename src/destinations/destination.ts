@@ -29,6 +29,8 @@ export class DestinationError extends Error {
     message: string,
     /** HTTP status or SMTP response code, when there was one. */
     readonly code?: number,
+    /** The code is an SMTP reply code (5yz permanent, 4yz transient), not an HTTP status. */
+    readonly smtp = false,
   ) {
     super(message);
     this.name = "DestinationError";

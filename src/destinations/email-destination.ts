@@ -67,6 +67,7 @@ export async function createEmailDestination(options: EmailOptions): Promise<Des
         throw new DestinationError(
           `SMTP ${options.host}:${options.port}: ${e.code ?? ""} ${e.message ?? ""}`.trim(),
           e.responseCode,
+          true,
         );
       }
     },

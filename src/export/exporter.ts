@@ -92,7 +92,14 @@ export function createExporter(options: ExporterOptions): Exporter {
           const result = results[i];
           if (result?.ok) done.push(item.eventId);
           else if (result === undefined) fail(item, "no result from sink");
-          else fail(item, result.error, result.invalid === true);
+          else if ("deferred" in result)
+            failures.push({
+              eventId: item.eventId,
+              error: result.error,
+              retryAt: new Date(),
+              deferred: true,
+            });
+          else fail(item, result.error, "invalid" in result && result.invalid === true);
         });
       } catch (error) {
         for (const item of present) fail(item, errorMessage(error));

@@ -14,6 +14,8 @@ export interface DeliveryFailure {
   readonly retryAt: Date;
   /** The last allowed attempt failed: the row becomes a dead letter and is not retried. */
   readonly dead?: boolean;
+  /** Not attempted (an ordered sink stopped at an earlier failure): not counted as an attempt. */
+  readonly deferred?: boolean;
 }
 
 /** An outbox row no longer retried (see `DeliveryFailure.dead`). */

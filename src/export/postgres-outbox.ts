@@ -163,9 +163,11 @@ export class PostgresOutbox implements Outbox {
     if (failures.length === 0) return;
     await this.pool.query(
       `WITH failed AS (
-         UPDATE portcall_outbox o SET attempts = o.attempts + 1, next_attempt_at = f.retry_at,
+         UPDATE portcall_outbox o SET attempts = o.attempts + CASE WHEN f.deferred THEN 0 ELSE 1 END,
+           next_attempt_at = f.retry_at,
            last_error = f.error, dead_at = CASE WHEN f.dead THEN now() END
-         FROM unnest($2::text[], $3::timestamptz[], $4::text[], $6::boolean[]) AS f(event_id, retry_at, error, dead)
+         FROM unnest($2::text[], $3::timestamptz[], $4::text[], $6::boolean[], $7::boolean[])
+           AS f(event_id, retry_at, error, dead, deferred)
          WHERE o.sink = $1 AND o.event_id = f.event_id)
        UPDATE portcall_sinks SET last_error = $5, last_error_at = now() WHERE name = $1`,
       [
@@ -175,6 +177,7 @@ export class PostgresOutbox implements Outbox {
         failures.map((f) => f.error),
         failures[failures.length - 1]?.error ?? null,
         failures.map((f) => f.dead === true),
+        failures.map((f) => f.deferred === true),
       ],
     );
   }

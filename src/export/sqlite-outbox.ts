@@ -126,14 +126,21 @@ export class SqliteOutbox implements Outbox {
     if (failures.length === 0) return;
     const now = new Date().toISOString();
     const update = this.db.prepare(`UPDATE portcall_outbox
-      SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, dead_at = ?
+      SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?, dead_at = ?
       WHERE sink = ? AND event_id = ?`);
     const touch = this.db.prepare(
       "UPDATE portcall_sinks SET last_error = ?, last_error_at = ? WHERE name = ?",
     );
     await this.write(() => {
       for (const f of failures)
-        update.run(f.retryAt.toISOString(), f.error, f.dead === true ? now : null, sink, f.eventId);
+        update.run(
+          f.deferred === true ? 0 : 1,
+          f.retryAt.toISOString(),
+          f.error,
+          f.dead === true ? now : null,
+          sink,
+          f.eventId,
+        );
       touch.run(failures[failures.length - 1]?.error ?? null, now, sink);
     });
   }

@@ -21,7 +21,9 @@ export interface ExportEvent {
  */
 export type ExportResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly error: string; readonly invalid?: boolean };
+  | { readonly ok: false; readonly error: string; readonly invalid?: boolean }
+  /** Not attempted: an ordered sink stopped at an earlier event, which this one waits for. */
+  | { readonly ok: false; readonly error: string; readonly deferred: true };
 
 /**
  * A place the exporter copies committed events to. Delivery must be idempotent: after a

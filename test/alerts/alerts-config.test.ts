@@ -16,7 +16,10 @@ const problemsOf = (run: () => unknown): string[] => {
 };
 
 test("PORTCALL_SLACK_WEBHOOK_URL alone → a slack destination with the four built-in rules", () => {
-  const config = resolveAlertsConfig({}, { PORTCALL_SLACK_WEBHOOK_URL: "https://hooks.slack.test/services/T/B/x" });
+  const config = resolveAlertsConfig(
+    {},
+    { PORTCALL_SLACK_WEBHOOK_URL: "https://hooks.slack.test/services/T/B/x" },
+  );
   assert.deepEqual(
     config.destinations.map((d) => [d.name, d.type]),
     [["slack", "slack"]],
@@ -76,20 +79,28 @@ test("a YAML file with destinations and rules → resolved, secrets taken from t
 });
 
 test("a bad rule → the message names file, line, column and field", () => {
-  const bad = YAML.replace("condition: customs_hold", "condition: customs_holds").replace("send: event", "send: raw");
+  const bad = YAML.replace("condition: customs_hold", "condition: customs_holds").replace(
+    "send: event",
+    "send: raw",
+  );
   const problems = problemsOf(() => parseConfigFile(bad, "portcall.yaml", configFileSchema));
-  assert.ok(problems.some((p) => /^portcall\.yaml:16:11 rules\.0\.send: /.test(p)), problems.join("\n"));
-  assert.ok(problems.some((p) => /^portcall\.yaml:19:\d+ rules\.1\.when\.condition: /.test(p)), problems.join("\n"));
+  assert.ok(
+    problems.some((p) => /^portcall\.yaml:16:11 rules\.0\.send: /.test(p)),
+    problems.join("\n"),
+  );
+  assert.ok(
+    problems.some((p) => /^portcall\.yaml:19:\d+ rules\.1\.when\.condition: /.test(p)),
+    problems.join("\n"),
+  );
 });
 
 test("a missing secret variable, an unknown destination, a repeated rule name → each named", () => {
-  const file = parseConfigFile(
-    `${YAML}  - name: holds\n    to: pager\n`,
-    "portcall.yaml",
-    configFileSchema,
-  );
+  const file = parseConfigFile(`${YAML}  - name: holds\n    to: pager\n`, "portcall.yaml", configFileSchema);
   const problems = problemsOf(() => resolveAlertsConfig(file, { SMTP_PASSWORD: "pw" }));
-  assert.ok(problems.includes("destinations.erp.secretEnv: environment variable ERP_SECRET is not set"), problems.join("\n"));
+  assert.ok(
+    problems.includes("destinations.erp.secretEnv: environment variable ERP_SECRET is not set"),
+    problems.join("\n"),
+  );
   assert.ok(problems.includes("rules.2.name: holds is used by an earlier rule"), problems.join("\n"));
   assert.ok(problems.includes("rules.2.to: no destination named pager"), problems.join("\n"));
   assert.ok(!problems.join("\n").includes("pw"), "no secret value in a message");

@@ -13,15 +13,24 @@ interface Fired {
 }
 
 /** Runs events in order through the built-in rules, with the ETA history a store would keep; one per (rule, subject). */
-function fireAll(files: readonly { name: string; payload: string; source?: string }[], rules: Rule[] = builtinRules(["d"])): Fired[] {
+function fireAll(
+  files: readonly { name: string; payload: string; source?: string }[],
+  rules: Rule[] = builtinRules(["d"]),
+): Fired[] {
   const etas = new Map<string, string>();
   const seen = new Set<string>();
   const fired: Fired[] = [];
   for (const file of files) {
     const parsed = JSON.parse(file.payload) as { id: number | string; type: string };
-    const facts = eventFacts({ id: String(parsed.id), type: parsed.type, payload: file.payload, source: file.source });
+    const facts = eventFacts({
+      id: String(parsed.id),
+      type: parsed.type,
+      payload: file.payload,
+      source: file.source,
+    });
     const previous = facts.shipmentId === null ? null : (etas.get(facts.shipmentId) ?? null);
-    if (facts.shipmentId !== null && facts.estimatedArrival !== null) etas.set(facts.shipmentId, facts.estimatedArrival);
+    if (facts.shipmentId !== null && facts.estimatedArrival !== null)
+      etas.set(facts.shipmentId, facts.estimatedArrival);
     for (const decision of evaluateRules(rules, facts, { previousEstimatedArrival: previous })) {
       const key = `${decision.rule}\n${decision.subject}`;
       if (seen.has(key)) continue;
@@ -32,7 +41,8 @@ function fireAll(files: readonly { name: string; payload: string; source?: strin
   return fired;
 }
 
-const byRule = (fired: Fired[], rule: string) => fired.filter((f) => f.decision.rule === rule).map((f) => f.decision.subject);
+const byRule = (fired: Fired[], rule: string) =>
+  fired.filter((f) => f.decision.rule === rule).map((f) => f.decision.subject);
 const ROUTINE = new Set(["booking", "transit", "delivery", "billing", "documents", "other"]);
 
 function assertNoRoutineAlerts(fired: Fired[], facts: Map<string, EventFacts>): void {
@@ -51,7 +61,9 @@ test("built-in rules on the conformance corpus → each fires once on exactly th
   }
   const files = corpus.entries.map((e) => ({ name: e.file, payload: corpus.read(e.file).toString("utf8") }));
   const fired = fireAll(files);
-  const holds = corpus.entries.filter((e) => describeEventType(e.type).effect === "customs_hold").map((e) => e.id_str);
+  const holds = corpus.entries
+    .filter((e) => describeEventType(e.type).effect === "customs_hold")
+    .map((e) => e.id_str);
   const exceptions = corpus.entries
     .filter((e) => describeEventType(e.type).category === "exception")
     .map((e) => e.id_str);
@@ -66,10 +78,12 @@ test("built-in rules on the conformance corpus → each fires once on exactly th
     "container:CMAU2376748:2024-02-19T00:00:00.000Z",
     "container:YMMU8466923:2024-03-18T00:00:00.000Z",
   ]);
-  const facts = new Map(files.map((f) => {
-    const p = JSON.parse(f.payload) as { id: number; type: string };
-    return [String(p.id), eventFacts({ id: String(p.id), type: p.type, payload: f.payload })] as const;
-  }));
+  const facts = new Map(
+    files.map((f) => {
+      const p = JSON.parse(f.payload) as { id: number; type: string };
+      return [String(p.id), eventFacts({ id: String(p.id), type: p.type, payload: f.payload })] as const;
+    }),
+  );
   assertNoRoutineAlerts(fired, facts);
 });
 
@@ -87,7 +101,13 @@ test("built-in rules on the repo's samples → a hold, an exception and an ETA s
   assert.match(fired[2]?.decision.details[0] ?? "", /4 days later/);
 });
 
-function withContainer(fields: { id: number; type: string; at: string; lfd: string; delivered?: string }): string {
+function withContainer(fields: {
+  id: number;
+  type: string;
+  at: string;
+  lfd: string;
+  delivered?: string;
+}): string {
   const event = JSON.parse(makeEvent({ id: fields.id, type: fields.type, occurred_at: fields.at })) as {
     data: { containers: unknown[] };
   };
@@ -106,17 +126,37 @@ function withContainer(fields: { id: number; type: string; at: string; lfd: stri
 test("free time → warns once inside the window, says expired after it, and never for a delivered container", () => {
   const lfd = "2024-03-10T00:00:00.000Z";
   const early = withContainer({ id: 1, type: "/shipment_leg#arrived", at: "2024-03-01T00:00:00.000Z", lfd });
-  const inside = withContainer({ id: 2, type: "/ocean/shipment_container_leg#available_for_pickup", at: "2024-03-08T00:00:00.000Z", lfd });
+  const inside = withContainer({
+    id: 2,
+    type: "/ocean/shipment_container_leg#available_for_pickup",
+    at: "2024-03-08T00:00:00.000Z",
+    lfd,
+  });
   const again = withContainer({ id: 3, type: "/shipment_leg#departed", at: "2024-03-09T00:00:00.000Z", lfd });
   assert.deepEqual(
     fireAll([early, inside, again].map((payload, i) => ({ name: String(i), payload }))).map((f) => f.file),
     ["1"],
   );
-  const expired = withContainer({ id: 4, type: "/ocean/shipment_container#free_time_expired", at: "2024-03-11T00:00:00.000Z", lfd });
+  const expired = withContainer({
+    id: 4,
+    type: "/ocean/shipment_container#free_time_expired",
+    at: "2024-03-11T00:00:00.000Z",
+    lfd,
+  });
   const fired = fireAll([{ name: "x", payload: expired }]);
-  assert.deepEqual(fired.map((f) => f.decision.rule), ["free-time"], "the exception rule leaves free time to its own rule");
+  assert.deepEqual(
+    fired.map((f) => f.decision.rule),
+    ["free-time"],
+    "the exception rule leaves free time to its own rule",
+  );
   assert.match(fired[0]?.decision.details[0] ?? "", /expired/);
-  const delivered = withContainer({ id: 5, type: "/shipment_leg#delivered", at: "2024-03-09T00:00:00.000Z", lfd, delivered: "2024-03-09T00:00:00.000Z" });
+  const delivered = withContainer({
+    id: 5,
+    type: "/shipment_leg#delivered",
+    at: "2024-03-09T00:00:00.000Z",
+    lfd,
+    delivered: "2024-03-09T00:00:00.000Z",
+  });
   assert.deepEqual(fireAll([{ name: "d", payload: delivered }]), []);
 });
 
@@ -124,7 +164,9 @@ test("history: a backfilled or replayed hold → no alert unless the rule asks f
   const hold = makeEvent({ id: 9, type: "/shipment#customs_undergoing_x_ray_exam" });
   assert.deepEqual(fireAll([{ name: "b", payload: hold, source: "backfill" }]), []);
   assert.deepEqual(fireAll([{ name: "r", payload: hold, source: "replay" }]), []);
-  const rules: Rule[] = [{ name: "all-holds", send: "alert", to: ["d"], when: { condition: "customs_hold", history: true } }];
+  const rules: Rule[] = [
+    { name: "all-holds", send: "alert", to: ["d"], when: { condition: "customs_hold", history: true } },
+  ];
   assert.equal(fireAll([{ name: "b", payload: hold, source: "backfill" }], rules).length, 1);
 });
 
