@@ -3,11 +3,10 @@ import { Counter } from "prom-client";
 import type { Destination } from "../destinations/destination.js";
 import { openDestination } from "../destinations/open-destination.js";
 import type { ExportSink } from "../sinks/export-sink.js";
+import type { AlertLog } from "../stores/alert-log.js";
 import type { EventStore } from "../stores/store.js";
-import type { AlertLog } from "./alert-log.js";
 import type { AlertsConfig } from "./alerts-config.js";
 import { createDestinationSink } from "./destination-sink.js";
-import { openAlertLog } from "./open-alert-log.js";
 
 export interface AlertSinks {
   readonly sinks: readonly ExportSink[];
@@ -35,13 +34,12 @@ export async function openAlertSinks(
           labelNames: ["destination", "rule"] as const,
           registers: [registry],
         });
-  const log = await openAlertLog(store);
+  const log = store.alertLog();
   const destinations: Destination[] = [];
   try {
     for (const spec of config.destinations) destinations.push(await openDestination(spec));
   } catch (error) {
     await Promise.all(destinations.map((d) => d.close()));
-    await log.close();
     throw error;
   }
   const sinks = destinations.map((destination, i) =>
@@ -60,7 +58,6 @@ export async function openAlertSinks(
     log,
     async close() {
       await Promise.all(destinations.map((d) => d.close()));
-      await log.close();
     },
   };
 }

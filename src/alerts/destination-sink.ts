@@ -1,6 +1,6 @@
 import { type Destination, DestinationError } from "../destinations/destination.js";
 import { type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
-import { type AlertLog, alertIdOf, destinationSinkName } from "./alert-log.js";
+import { type AlertLog, alertIdOf, destinationSinkName } from "../stores/alert-log.js";
 import { alertMessage } from "./alert-message.js";
 import { eventFacts } from "./event-facts.js";
 import { type AlertDecision, evaluateRules, type Rule } from "./rule-engine.js";

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { parseEnvelope } from "./envelope.js";
 import { ERRORS, type ErrorBody, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "./errors.js";
+import type { EventRecorder, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./event-recorder.js";
 import {
   type SignatureHeaders,
   type SignatureOptions,
   type VerifyFailure,
   verifySignature,
 } from "./signature.js";
-import type { EventSink, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./sink.js";
 
 export interface ReceiveConfig extends SignatureOptions {
   readonly maxBodyBytes: number;
@@ -84,14 +84,14 @@ export interface ReceiveResult {
 }
 
 /**
- * The whole receive decision, shared by every adapter: decide, then write through the sink,
- * and answer 2xx only once the sink says the write is durable.
+ * The whole receive decision, shared by every adapter: decide, then write through the recorder,
+ * and answer 2xx only once the recorder says the write is durable.
  */
 export async function receive(
   body: Uint8Array,
   headers: SignatureHeaders,
   config: ReceiveConfig,
-  sink: EventSink,
+  recorder: EventRecorder,
   now: Date = new Date(),
 ): Promise<ReceiveResult> {
   const decision = decide(body, headers, config);
@@ -108,7 +108,7 @@ export async function receive(
     case "quarantine": {
       const { reason, detail } = decision.body;
       try {
-        await sink.quarantine(decision.body, now);
+        await recorder.quarantine(decision.body, now);
       } catch (error) {
         return storeUnavailable(error, { reason });
       }
@@ -123,7 +123,7 @@ export async function receive(
       const { id, type } = decision.event;
       let outcome: RecordOutcome;
       try {
-        outcome = await sink.record(decision.event, now);
+        outcome = await recorder.record(decision.event, now);
       } catch (error) {
         return storeUnavailable(error, { id, type });
       }

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import type { Outbox, SinkStatus } from "./outbox.js";
+import type { Outbox, SinkStatus } from "../stores/outbox.js";
 
 /**
  * Export gauges read from the outbox when Prometheus scrapes, so they are true for every

@@ -6,7 +6,6 @@ import { configuredSinks } from "./configured-sinks.js";
 import type { ExportConfig } from "./export-config.js";
 import { registerExportMetrics } from "./export-metrics.js";
 import { createExporter, type Exporter } from "./exporter.js";
-import { openOutbox } from "./open-outbox.js";
 
 export interface RunningExporter {
   stop(): Promise<void>;
@@ -26,34 +25,22 @@ export async function startExporter(
   registry?: Registry,
   extraSinks: readonly ExportSink[] = [],
 ): Promise<RunningExporter | undefined> {
-  const outbox = await openOutbox(store);
-  try {
-    const sinks = [...(await configuredSinks(config)), ...extraSinks];
-    await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target })));
-    if (sinks.length === 0) {
-      await outbox.close();
-      return undefined;
-    }
-    const exporter: Exporter = createExporter({
-      outbox,
-      sinks,
-      logger,
-      batchSize: config.batchSize,
-      pollMs: config.pollMs,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-      maxAttempts: config.maxAttempts,
-    });
-    if (registry !== undefined) registerExportMetrics(registry, outbox);
-    exporter.start();
-    return {
-      async stop() {
-        await exporter.stop();
-        await outbox.close();
-      },
-    };
-  } catch (error) {
-    await outbox.close();
-    throw error;
-  }
+  const outbox = store.outbox();
+  const sinks = [...(await configuredSinks(config)), ...extraSinks];
+  await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target })));
+  if (sinks.length === 0) return undefined;
+  const exporter: Exporter = createExporter({
+    outbox,
+    sinks,
+    logger,
+    batchSize: config.batchSize,
+    pollMs: config.pollMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    maxAttempts: config.maxAttempts,
+  });
+  if (registry !== undefined) registerExportMetrics(registry, outbox);
+  exporter.start();
+  // The outbox belongs to the store, which closes it after the exporter has stopped.
+  return { stop: () => exporter.stop() };
 }

@@ -3,10 +3,12 @@ import { type AlertSinks, openAlertSinks } from "../alerts/alert-sinks.js";
 import { resolveAlertsConfig } from "../alerts/alerts-config.js";
 import type { Config } from "../config/config.js";
 import { readConfigFile } from "../config/config-file-schema.js";
+import type { Env } from "../config/env.js";
+import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
-import { openStore, redactUrl } from "../stores/open-store.js";
+import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
 import { ReceiverMetrics } from "./metrics.js";
@@ -24,7 +26,7 @@ export async function startServer(
   config: Config,
   secrets: ResolvedSecrets,
   logger: Logger,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Env,
 ): Promise<RunningServer> {
   const metrics = new ReceiverMetrics();
   const store = await openStore({

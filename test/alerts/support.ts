@@ -4,10 +4,9 @@ import { type AlertSinks, openAlertSinks } from "../../src/alerts/alert-sinks.js
 import { type AlertsConfig, builtinRules, type ResolvedDestination } from "../../src/alerts/alerts-config.js";
 import type { Rule } from "../../src/alerts/rule-engine.js";
 import { parseEnvelope } from "../../src/core/envelope.js";
-import type { VerifiedEvent } from "../../src/core/sink.js";
+import type { VerifiedEvent } from "../../src/core/event-recorder.js";
 import { createExporter, type Exporter } from "../../src/export/exporter.js";
-import { openOutbox } from "../../src/export/open-outbox.js";
-import type { Outbox } from "../../src/export/outbox.js";
+import type { Outbox } from "../../src/stores/outbox.js";
 import type { EventStore } from "../../src/stores/store.js";
 import type { RecordedRequest } from "../helpers/recording-receiver.js";
 
@@ -36,7 +35,7 @@ export async function alertingRig(
   const config: AlertsConfig = { destinations, rules, publicUrl: "https://portcall.example.test" };
   const alerts = await openAlertSinks(store, config);
   if (alerts === undefined) throw new Error("no destinations");
-  const outbox = await openOutbox(store);
+  const outbox = store.outbox();
   await outbox.enableSinks(alerts.sinks.map((s) => ({ name: s.name, target: s.target })));
   const exporter = createExporter({ outbox, sinks: alerts.sinks, ...FAST, batchSize: 50 });
   return {
@@ -56,7 +55,6 @@ export async function alertingRig(
     async close() {
       await exporter.stop();
       await alerts.close();
-      await outbox.close();
     },
   };
 }

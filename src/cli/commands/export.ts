@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { openOutbox } from "../../export/open-outbox.js";
-import type { DeadLetterSelection, Outbox } from "../../export/outbox.js";
-import { positiveIntOption, UsageError, withStore } from "../context.js";
+import type { DeadLetterSelection, Outbox } from "../../stores/outbox.js";
+import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 interface SelectionOptions {
@@ -9,7 +8,9 @@ interface SelectionOptions {
   id?: string[];
 }
 
-export function registerExport(program: Command): void {
+export function registerExport(program: Command, cli: CliContext): void {
+  const withOutbox = (run: (outbox: Outbox) => Promise<void>) =>
+    cli.withStore((store) => run(store.outbox()));
   const exportCommand = program
     .command("export")
     .description("inspect and retry the background export to ARCHIVE_URL / BIGQUERY_TABLE");
@@ -70,15 +71,4 @@ function selectionOf(options: SelectionOptions): DeadLetterSelection {
     ...(options.sink !== undefined ? { sink: options.sink } : {}),
     ...(options.id !== undefined ? { eventIds: options.id } : {}),
   };
-}
-
-async function withOutbox(run: (outbox: Outbox) => Promise<void>): Promise<void> {
-  await withStore(async (store) => {
-    const outbox = await openOutbox(store);
-    try {
-      await run(outbox);
-    } finally {
-      await outbox.close();
-    }
-  });
 }

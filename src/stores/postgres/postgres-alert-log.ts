@@ -6,7 +6,7 @@ import {
   alertIdOf,
   alertRecordOf,
   type NewAlert,
-} from "./alert-log.js";
+} from "../alert-log.js";
 
 /** The alert log on PostgreSQL, over the store's pool; several receivers share it safely. */
 export class PostgresAlertLog implements AlertLog {
@@ -96,7 +96,4 @@ export class PostgresAlertLog implements AlertLog {
       state,
     ]);
   }
-
-  /** The pool belongs to the store. */
-  async close(): Promise<void> {}
 }

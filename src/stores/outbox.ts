@@ -57,6 +57,7 @@ export interface SinkStatus {
  * and delete rows; a row that fails its last allowed attempt stays as a dead letter until
  * retried. Claims are leases (next_attempt_at moves ahead), so a crashed exporter's
  * rows come back after the lease, and several exporters never deliver one row at once.
+ * The store owns its outbox (`EventStore.outbox()`) and closes it with itself.
  */
 export interface Outbox {
   /** Marks these sinks enabled (new events get queued for them) and the others disabled. */
@@ -81,5 +82,4 @@ export interface Outbox {
   deadLetters(selection: DeadLetterSelection, limit: number): Promise<DeadLetter[]>;
   /** Puts the selected dead letters back in the queue, due now, attempts from 0; returns how many. */
   retryDead(selection: DeadLetterSelection): Promise<number>;
-  close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AlertMessage } from "./alert-message.js";
+import type { AlertMessage } from "../alerts/alert-message.js";
 
 /** An alert as kept in `portcall_alerts`. */
 export interface AlertRecord {
@@ -26,7 +26,8 @@ export interface NewAlert {
 }
 
 /**
- * The idempotency state of alerts, in the store's database. `open` is the once-only step:
+ * The idempotency state of alerts, in the store's database (`EventStore.alertLog()`, owned
+ * and closed by the store). `open` is the once-only step:
  * the first call for a (destination, rule, subject) creates the row, every later one
  * (a redelivered outbox row, a second receiver, a retry) finds it.
  */
@@ -56,7 +57,6 @@ export interface AlertLog {
   ): Promise<{ readonly held: boolean; readonly state: string | null }>;
   /** Stores state with a lease this holder has. */
   saveLeaseState(name: string, holder: string, state: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**

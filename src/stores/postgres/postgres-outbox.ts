@@ -6,10 +6,8 @@ import type {
   DeliveryFailure,
   Outbox,
   SinkStatus,
-} from "./outbox.js";
-
-const iso = (value: Date | string | null): string | null =>
-  value instanceof Date ? value.toISOString() : value;
+} from "../outbox.js";
+import { isoText as iso } from "../plain-row.js";
 
 interface ClaimRow {
   event_id: string;
@@ -246,9 +244,6 @@ export class PostgresOutbox implements Outbox {
     );
     return result.rowCount ?? 0;
   }
-
-  /** The pool belongs to the store, which closes it. */
-  async close(): Promise<void> {}
 }
 
 /** Dead rows, narrowed by $1 (sink) and $2 (event ids) when they are not null. */

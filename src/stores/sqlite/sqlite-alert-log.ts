@@ -1,5 +1,4 @@
-import Database from "better-sqlite3";
-import { writeRetrying } from "../export/sqlite-outbox.js";
+import type Database from "better-sqlite3";
 import {
   type AlertLog,
   type AlertRecord,
@@ -7,17 +6,12 @@ import {
   alertIdOf,
   alertRecordOf,
   type NewAlert,
-} from "./alert-log.js";
+} from "../alert-log.js";
+import { writeRetrying } from "./sqlite-outbox.js";
 
-/** The alert log on SQLite, through its own connection (as the outbox: no busy wait on the event loop). */
+/** The alert log on SQLite, on the outbox's connection (no busy wait on the event loop, no fsync per commit). */
 export class SqliteAlertLog implements AlertLog {
-  private readonly db: Database.Database;
-
-  constructor(filename: string) {
-    this.db = new Database(filename);
-    this.db.pragma("busy_timeout = 0");
-    this.db.pragma("synchronous = NORMAL");
-  }
+  constructor(private readonly db: Database.Database) {}
 
   async open(alert: NewAlert): Promise<{ status: "pending" | "sent" }> {
     const alertId = alertIdOf(alert.destination, alert.rule, alert.subject);
@@ -121,10 +115,6 @@ export class SqliteAlertLog implements AlertLog {
         .prepare("UPDATE portcall_leases SET state = ? WHERE name = ? AND holder = ?")
         .run(state, name, holder),
     );
-  }
-
-  async close(): Promise<void> {
-    this.db.close();
   }
 }
 
