@@ -233,9 +233,17 @@ export function resolveAlertsConfig(
       },
     });
   });
-  // The zero-config path: the Slack variable alone sends the built-in alerts there.
-  if (slackUrl !== undefined && file.rules === undefined)
-    rules.push(...builtinRules([ZERO_CONFIG_DESTINATION]));
+  // The Slack variable sends the built-in alerts there, unless rules of the file already
+  // say what goes to it.
+  if (slackUrl !== undefined && !rules.some((r) => r.to.includes(ZERO_CONFIG_DESTINATION))) {
+    for (const rule of builtinRules([ZERO_CONFIG_DESTINATION])) {
+      if (seen.has(rule.name))
+        problems.push(
+          `PORTCALL_SLACK_WEBHOOK_URL: its built-in rule ${rule.name} has the name of a rule in the file`,
+        );
+      rules.push(rule);
+    }
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return { destinations, rules, publicUrl };

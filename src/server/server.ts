@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
 import { type AlertSinks, openAlertSinks } from "../alerts/alert-sinks.js";
-import { resolveAlertsConfig } from "../alerts/alerts-config.js";
+import { configuredAlerts } from "../alerts/configured-alerts.js";
 import type { Config } from "../config/config.js";
-import { readConfigFile } from "../config/config-file-schema.js";
 import type { Env } from "../config/env.js";
 import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
@@ -54,7 +53,7 @@ export async function startServer(
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
     // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
     // Alert destinations are sinks of the same exporter (docs/alerts.md).
-    alerts = await openAlertSinks(store, resolveAlertsConfig(readConfigFile(config), env), metrics.registry);
+    alerts = await openAlertSinks(store, configuredAlerts(config, env), metrics.registry);
     exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry, alerts?.sinks);
   } catch (error) {
     await alerts?.close().catch(() => undefined);
