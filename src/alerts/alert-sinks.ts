@@ -49,6 +49,7 @@ export async function openAlertSinks(
       log,
       publicUrl: config.publicUrl,
       maxAttempts: config.destinations[i]?.maxAttempts,
+      leaseMs: config.leaseMs,
       onSent: (rule) => sent?.inc({ destination: destination.name, rule }),
     }),
   );

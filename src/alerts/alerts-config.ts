@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../config/config.js";
+import { ConfigError, integer } from "../config/env.js";
 import { CATEGORIES } from "../milestones/catalogue.js";
 import { CONDITIONS, DEFAULT_ETA_SLIP_HOURS, DEFAULT_FREE_TIME_HOURS, type Rule } from "./rule-engine.js";
 
@@ -80,6 +80,8 @@ export interface AlertsConfig {
   readonly rules: readonly Rule[];
   /** PORTCALL_PUBLIC_URL: where the dashboard is reached, for links. */
   readonly publicUrl: string | undefined;
+  /** PORTCALL_ALERT_LEASE_MS: how long a destination's claimed batch is reserved. */
+  readonly leaseMs: number;
 }
 
 export type ResolvedDestination =
@@ -245,8 +247,13 @@ export function resolveAlertsConfig(
     }
   }
 
+  const lease = integer(100, 3_600_000).safeParse(nonEmpty(env.PORTCALL_ALERT_LEASE_MS) ?? "30000");
+  if (!lease.success)
+    problems.push(`PORTCALL_ALERT_LEASE_MS: ${lease.error.issues[0]?.message ?? "invalid"}`);
+  const leaseMs = lease.success ? lease.data : 30_000;
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { destinations, rules, publicUrl };
+  return { destinations, rules, publicUrl, leaseMs };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

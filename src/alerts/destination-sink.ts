@@ -14,6 +14,12 @@ export interface DestinationSinkOptions {
   readonly publicUrl?: string | undefined;
   /** Failed sends of one event's alerts before it becomes a dead letter. */
   readonly maxAttempts?: number | undefined;
+  /**
+   * How long a claimed batch is reserved (PORTCALL_ALERT_LEASE_MS, default 30 s). After a
+   * crash, the dead receiver's batch waits this long before another claim, and in order; a
+   * batch stops taking new events at half of it so a slow destination cannot outlive it.
+   */
+  readonly leaseMs?: number | undefined;
   /** Called after each accepted send (metrics). */
   readonly onSent?: ((rule: string) => void) | undefined;
 }
@@ -28,6 +34,7 @@ export interface DestinationSinkOptions {
 export function createDestinationSink(options: DestinationSinkOptions): ExportSink {
   const { destination, log } = options;
   const rules = options.rules.filter((r) => r.to.includes(destination.name));
+  const leaseMs = options.leaseMs ?? 30_000;
 
   async function handle(event: Parameters<ExportSink["deliver"]>[0][number]): Promise<void> {
     const facts = eventFacts(event);
@@ -66,11 +73,14 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
     name: destinationSinkName(destination.name),
     target: destination.target,
     ordered: true,
+    leaseMs,
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     async deliver(events) {
       const results: ExportResult[] = [];
+      const stopAt = Date.now() + leaseMs / 2;
       let blockedBy: string | undefined;
       for (const event of events) {
+        if (blockedBy === undefined && Date.now() > stopAt) blockedBy = "(the batch ran out of its lease)";
         if (blockedBy !== undefined) {
           // Later events wait for the earlier one, so the destination sees them in order.
           results.push({ ok: false, error: `waiting for event ${blockedBy}`, deferred: true });

@@ -68,7 +68,7 @@ export function createExporter(options: ExporterOptions): Exporter {
 
   /** Claims, delivers and records one batch; returns how many rows it claimed and delivered. */
   async function round(sink: ExportSink): Promise<{ claimed: number; delivered: number }> {
-    const claimed = await options.outbox.claim(sink.name, batchSize, leaseMs, {
+    const claimed = await options.outbox.claim(sink.name, batchSize, sink.leaseMs ?? leaseMs, {
       ordered: sink.ordered === true,
     });
     if (claimed.length === 0) return { claimed: 0, delivered: 0 };

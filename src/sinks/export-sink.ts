@@ -44,6 +44,8 @@ export interface ExportSink {
    * becomes a dead letter) instead of being overtaken. Destinations of alerts are ordered.
    */
   readonly ordered?: boolean;
+  /** How long a claimed batch stays reserved for this sink; the exporter's `leaseMs` when unset. */
+  readonly leaseMs?: number;
   /** Results in the order of `events`; a rejection fails the whole batch. */
   deliver(events: readonly ExportEvent[]): Promise<ExportResult[]>;
 }

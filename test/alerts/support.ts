@@ -32,7 +32,12 @@ export async function alertingRig(
   destinations: ResolvedDestination[],
   rules: Rule[] = builtinRules(destinations.map((d) => d.name)),
 ): Promise<AlertingRig> {
-  const config: AlertsConfig = { destinations, rules, publicUrl: "https://portcall.example.test" };
+  const config: AlertsConfig = {
+    destinations,
+    rules,
+    publicUrl: "https://portcall.example.test",
+    leaseMs: 5000,
+  };
   const alerts = await openAlertSinks(store, config);
   if (alerts === undefined) throw new Error("no destinations");
   const outbox = store.outbox();

@@ -11,6 +11,13 @@ export function eventBody(id: string, padBytes = 0): string {
   return `${body.slice(0, -1)},"padding":"${"x".repeat(padBytes)}"}`;
 }
 
+/** As eventBody, but every fourth id is an exception milestone (a port strike), which alerts. */
+export function alertingEventBody(id: string): string {
+  return isAlerting(id) ? makeEvent({ id: Number(id), type: "/shipment#port_strike_delay" }) : eventBody(id);
+}
+
+export const isAlerting = (id: string): boolean => BigInt(id) % 4n === 0n;
+
 export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
