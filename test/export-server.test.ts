@@ -57,6 +57,13 @@ for (const target of await storeTargets()) {
       const again = await run(process.execPath, [cli, "migrate"], { env: { ...process.env, ...env } });
       assert.match(again.stdout, /proj\.flexport\.events\s+table\s+already there/);
       assert.match(again.stdout, /proj\.flexport\.flexport_shipment_status\s+view\s+already there/);
+      // An upgrade over a view with other SQL replaces it, and says so.
+      const dedup = bigquery.tables.get("proj.flexport.events_dedup");
+      assert.ok(dedup?.view);
+      bigquery.tables.set("proj.flexport.events_dedup", { ...dedup, view: { query: "SELECT 1 AS id" } });
+      const upgrade = await run(process.execPath, [cli, "migrate"], { env: { ...process.env, ...env } });
+      assert.match(upgrade.stdout, /proj\.flexport\.events_dedup\s+view\s+replaced \(SQL changed\)/);
+      assert.match(upgrade.stdout, /proj\.flexport\.flexport_milestones\s+view\s+already there/);
     });
 
     it("deliveries → 200 after the commit; the exporter then fills the archive and BigQuery; close stops it", async () => {

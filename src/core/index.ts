@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./event-recorder.js";
 export * from "./receive.js";
 export * from "./signature.js";
+export * from "./verified-event.js";

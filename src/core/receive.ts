@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { parseEnvelope } from "./envelope.js";
 import { ERRORS, type ErrorBody, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "./errors.js";
 import type { EventRecorder, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./event-recorder.js";
 import {
@@ -8,6 +6,7 @@ import {
   type VerifyFailure,
   verifySignature,
 } from "./signature.js";
+import { verifiedEvent } from "./verified-event.js";
 
 export interface ReceiveConfig extends SignatureOptions {
   readonly maxBodyBytes: number;
@@ -29,29 +28,17 @@ export function decide(body: Uint8Array, headers: SignatureHeaders, config: Rece
   const verified = verifySignature(body, headers, config);
   if (!verified.ok) return { kind: "unauthorized", failure: verified.failure };
 
-  const payloadSha256 = createHash("sha256").update(body).digest("hex");
-  const parsed = parseEnvelope(body);
-  if (!parsed.ok) {
-    return {
-      kind: "quarantine",
-      body: {
-        reason: parsed.problem,
-        detail: parsed.message,
-        payload: body,
-        payloadSha256,
-        eventId: null,
-        signatureAlg: verified.algorithm,
-      },
-    };
-  }
+  const result = verifiedEvent(body, verified.algorithm, "webhook");
+  if (result.ok) return { kind: "event", event: result.event };
   return {
-    kind: "event",
-    event: {
-      ...parsed.envelope,
-      payload: parsed.text,
-      payloadSha256,
+    kind: "quarantine",
+    body: {
+      reason: result.problem,
+      detail: result.message,
+      payload: body,
+      payloadSha256: result.payloadSha256,
+      eventId: null,
       signatureAlg: verified.algorithm,
-      source: "webhook",
     },
   };
 }

@@ -1,3 +1,6 @@
+import type { KeptEvent } from "../core/event-recorder.js";
+import { eventSourceOf, signatureAlgorithmOf } from "../core/verified-event.js";
+import { isoText } from "./plain-row.js";
 import type { EventQuery } from "./store.js";
 
 /** The columns of an EventSummary, in both dialects. */
@@ -32,4 +35,47 @@ export function listEventsSql(
     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY received_at DESC, id DESC LIMIT ${placeholder(params.length)}`;
   return { sql, params };
+}
+
+/** The flexport_events columns of a KeptEvent, for queries that join them in (the outbox). */
+export const KEPT_EVENT_COLUMNS = (alias: string) =>
+  [
+    "id",
+    "type",
+    "occurred_at",
+    "created_at",
+    "received_at",
+    "signature_alg",
+    "payload",
+    "payload_sha256",
+    "source",
+  ]
+    .map((column) => `${alias}.${column}`)
+    .join(", ");
+
+export interface KeptEventRow {
+  readonly id: string;
+  readonly type: string;
+  readonly occurred_at: Date | string | null;
+  readonly created_at: Date | string | null;
+  readonly received_at: Date | string;
+  readonly signature_alg: string | null;
+  readonly payload: string;
+  readonly payload_sha256: string;
+  readonly source: string;
+}
+
+/** A row of KEPT_EVENT_COLUMNS as a KeptEvent, whichever dialect read it. */
+export function keptEventFromRow(row: KeptEventRow): KeptEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    occurredAt: isoText(row.occurred_at),
+    createdAt: isoText(row.created_at),
+    receivedAt: isoText(row.received_at) ?? "",
+    signatureAlg: signatureAlgorithmOf(row.signature_alg),
+    payload: row.payload,
+    payloadSha256: row.payload_sha256,
+    source: eventSourceOf(row.source),
+  };
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { DeadLetterSelection, Outbox } from "../../stores/outbox.js";
+import type { DeadLetterSelection } from "../../stores/outbox.js";
 import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
@@ -9,8 +9,6 @@ interface SelectionOptions {
 }
 
 export function registerExport(program: Command, cli: CliContext): void {
-  const withOutbox = (run: (outbox: Outbox) => Promise<void>) =>
-    cli.withStore((store) => run(store.outbox()));
   const exportCommand = program
     .command("export")
     .description("inspect and retry the background export to ARCHIVE_URL / BIGQUERY_TABLE");
@@ -24,8 +22,8 @@ export function registerExport(program: Command, cli: CliContext): void {
     .option("--json", "print a JSON array for scripts")
     .action(async (options: SelectionOptions & { limit?: string; json?: boolean }) => {
       const limit = positiveIntOption("--limit", options.limit) ?? 100;
-      await withOutbox(async (outbox) => {
-        const dead = await outbox.deadLetters(selectionOf(options), limit);
+      await cli.withStore(async (store) => {
+        const dead = await store.outbox().deadLetters(selectionOf(options), limit);
         if (options.json) {
           printJson(dead);
           return;
@@ -55,8 +53,8 @@ export function registerExport(program: Command, cli: CliContext): void {
           "export retry: say --dead (pending events are retried by the exporter on their own)",
         );
       }
-      await withOutbox(async (outbox) => {
-        const count = await outbox.retryDead(selectionOf(options));
+      await cli.withStore(async (store) => {
+        const count = await store.outbox().retryDead(selectionOf(options));
         process.stdout.write(
           count === 0
             ? "no dead letters matched; nothing to retry\n"

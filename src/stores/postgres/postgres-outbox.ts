@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -9,22 +10,7 @@ import type {
 } from "../outbox.js";
 import { isoText as iso } from "../plain-row.js";
 
-interface ClaimRow {
-  event_id: string;
-  attempts: number;
-  id: string | null;
-  type: string;
-  occurred_at: Date | null;
-  created_at: Date | null;
-  received_at: Date;
-  signature_alg: string | null;
-  payload: string;
-  payload_sha256: string;
-  source: string | null;
-}
-
-const EVENT_COLUMNS = `e.id, e.type, e.occurred_at, e.created_at, e.received_at, e.signature_alg, e.payload,
-       e.payload_sha256, e.source`;
+type ClaimRow = { event_id: string; attempts: number } & (KeptEventRow | { id: null });
 
 /**
  * The outbox on PostgreSQL, over the store's pool (its search_path names the schema).
@@ -78,7 +64,7 @@ export class PostgresOutbox implements Outbox {
          UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
          FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
          RETURNING o.event_id, o.attempts)
-       SELECT l.event_id, l.attempts, ${EVENT_COLUMNS}
+       SELECT l.event_id, l.attempts, ${KEPT_EVENT_COLUMNS("e")}
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
           [sink, limit, leaseMs],
@@ -86,20 +72,7 @@ export class PostgresOutbox implements Outbox {
     return rows.map((r) => ({
       eventId: r.event_id,
       attempts: r.attempts,
-      event:
-        r.id === null
-          ? undefined
-          : {
-              id: r.id,
-              type: r.type,
-              occurredAt: iso(r.occurred_at),
-              createdAt: iso(r.created_at),
-              receivedAt: iso(r.received_at) ?? "",
-              signatureAlg: r.signature_alg,
-              payload: r.payload,
-              payloadSha256: r.payload_sha256,
-              source: r.source ?? "webhook",
-            },
+      event: r.id === null ? undefined : keptEventFromRow(r),
     }));
   }
 
@@ -133,7 +106,7 @@ export class PostgresOutbox implements Outbox {
            UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
            FROM prefix WHERE o.sink = $1 AND o.event_id = prefix.event_id
            RETURNING o.event_id, o.attempts, o.seq)
-         SELECT l.event_id, l.attempts, ${EVENT_COLUMNS}
+         SELECT l.event_id, l.attempts, ${KEPT_EVENT_COLUMNS("e")}
          FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
          ORDER BY l.seq`,
         [sink, limit, leaseMs],

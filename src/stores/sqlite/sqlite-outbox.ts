@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
+import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -9,20 +10,10 @@ import type {
   SinkStatus,
 } from "../outbox.js";
 
-interface ClaimRow {
-  event_id: string;
-  attempts: number;
-  id: string | null;
-  type: string;
-  occurred_at: string | null;
-  created_at: string | null;
-  received_at: string;
-  signature_alg: string | null;
-  payload: string;
-  payload_sha256: string;
-  source: string | null;
-  next_attempt_at: string;
-}
+type ClaimRow = { event_id: string; attempts: number; next_attempt_at: string } & (
+  | KeptEventRow
+  | { id: null }
+);
 
 /**
  * The outbox on SQLite, on the connection the store opened for it. It never waits for the
@@ -59,28 +50,27 @@ export class SqliteOutbox implements Outbox {
   ): Promise<ClaimedItem[]> {
     const now = Date.now();
     const nowIso = new Date(now).toISOString();
-    const columns = `o.event_id, o.attempts, o.next_attempt_at, e.id, e.type, e.occurred_at, e.created_at,
-             e.received_at, e.signature_alg, e.payload, e.payload_sha256, e.source`;
-    const select = options.ordered
-      ? this.db.prepare<[string, number], ClaimRow>(`
-      SELECT ${columns}
-      FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
-      WHERE o.sink = ? AND o.dead_at IS NULL
-      ORDER BY o.rowid
-      LIMIT ?`)
-      : this.db.prepare<[string, string, number], ClaimRow>(`
+    const columns = `o.event_id, o.attempts, o.next_attempt_at, ${KEPT_EVENT_COLUMNS("e")}`;
+    const select = this.db.prepare<[string, string, number], ClaimRow>(`
       SELECT ${columns}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.dead_at IS NULL AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
+      LIMIT ?`);
+    // Ordered (alert destinations): the first rows by insertion order, due or not.
+    const selectOrdered = this.db.prepare<[string, number], ClaimRow>(`
+      SELECT ${columns}
+      FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
+      WHERE o.sink = ? AND o.dead_at IS NULL
+      ORDER BY o.rowid
       LIMIT ?`);
     const lease = this.db.prepare(
       "UPDATE portcall_outbox SET next_attempt_at = ? WHERE sink = ? AND event_id = ?",
     );
     const rows = await this.write(() => {
       const due = options.ordered
-        ? duePrefix((select as Database.Statement<[string, number], ClaimRow>).all(sink, limit), nowIso)
-        : (select as Database.Statement<[string, string, number], ClaimRow>).all(sink, nowIso, limit);
+        ? duePrefix(selectOrdered.all(sink, limit), nowIso)
+        : select.all(sink, nowIso, limit);
       const until = new Date(now + leaseMs).toISOString();
       for (const row of due) lease.run(until, sink, row.event_id);
       return due;
@@ -88,20 +78,7 @@ export class SqliteOutbox implements Outbox {
     return rows.map((r) => ({
       eventId: r.event_id,
       attempts: r.attempts,
-      event:
-        r.id === null
-          ? undefined
-          : {
-              id: r.id,
-              type: r.type,
-              occurredAt: r.occurred_at,
-              createdAt: r.created_at,
-              receivedAt: r.received_at,
-              signatureAlg: r.signature_alg,
-              payload: r.payload,
-              payloadSha256: r.payload_sha256,
-              source: r.source ?? "webhook",
-            },
+      event: r.id === null ? undefined : keptEventFromRow(r),
     }));
   }
 
@@ -205,6 +182,7 @@ export class SqliteOutbox implements Outbox {
     this.db.close();
   }
 
+  /** One IMMEDIATE transaction; on SQLITE_BUSY, an asynchronous pause and another try. */
   private write<T>(run: () => T): Promise<T> {
     return writeRetrying(this.db, run);
   }
@@ -215,18 +193,29 @@ export class SqliteOutbox implements Outbox {
  * side connection never blocks the event loop waiting for the writer thread's lock.
  */
 export async function writeRetrying<T>(db: Database.Database, run: () => T): Promise<T> {
-  {
-    const transaction = db.transaction(run);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return transaction.immediate();
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if ((code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") || attempt >= 500) throw error;
-        await sleep(2 + Math.random() * Math.min(50, 2 * attempt));
-      }
+  const transaction = db.transaction(run);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return transaction.immediate();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") || attempt >= 500) throw error;
+      await sleep(2 + Math.random() * Math.min(50, 2 * attempt));
     }
   }
+}
+
+/** The rows before the first one that is not due yet (waiting out a backoff, or leased). */
+function duePrefix<T extends { next_attempt_at: string; attempts: number }>(
+  rows: readonly T[],
+  now: string,
+): T[] {
+  // A head that failed before is retried alone, so the rows behind it spend no attempts.
+  const head = rows[0];
+  if (head === undefined) return [];
+  if (head.attempts > 0) return head.next_attempt_at <= now ? [head] : [];
+  const end = rows.findIndex((r) => r.next_attempt_at > now);
+  return end === -1 ? [...rows] : rows.slice(0, end);
 }
 
 function deadWhere(selection: DeadLetterSelection): { where: string; params: string[] } {
@@ -241,16 +230,4 @@ function deadWhere(selection: DeadLetterSelection): { where: string; params: str
     params.push(...selection.eventIds);
   }
   return { where: clauses.join(" AND "), params };
-}
-
-/** The rows before the first one that is not due yet (waiting out a backoff, or leased). */
-function duePrefix<T extends { next_attempt_at: string; attempts: number }>(
-  rows: readonly T[],
-  now: string,
-): T[] {
-  // A head that failed before is retried alone, so the rows behind it spend no attempts.
-  if ((rows[0]?.attempts ?? 0) > 0)
-    return rows[0] !== undefined && rows[0].next_attempt_at <= now ? [rows[0]] : [];
-  const end = rows.findIndex((r) => r.next_attempt_at > now);
-  return end === -1 ? [...rows] : rows.slice(0, end);
 }
