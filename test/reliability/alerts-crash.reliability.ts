@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { Webhook } from "standardwebhooks";
+import { alertingEventBody, isAlerting, seededRandom, sleep } from "../helpers/events.js";
 import { TEST_SECRET } from "../helpers/http.js";
+import { freePort } from "../helpers/net.js";
 import { type RecordingReceiver, startRecordingReceiver } from "../helpers/recording-receiver.js";
 import { type ServeProcess, startServe } from "../helpers/serve.js";
 import { storeTargets, type TestStore } from "../helpers/stores.js";
 import { tempDir } from "../helpers/temp.js";
-import { alertingEventBody, isAlerting, seededRandom, sleep } from "./support/events.js";
 import { startLoad } from "./support/load-process.js";
-import { freePort } from "./support/net.js";
 import { recordResult } from "./support/results.js";
 
 const KILLS = 10;

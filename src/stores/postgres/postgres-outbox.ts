@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
+import { type ClaimRow, claimedItemFromRow, KEPT_EVENT_COLUMNS } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -9,8 +9,6 @@ import type {
   SinkStatus,
 } from "../outbox.js";
 import { isoText as iso } from "../plain-row.js";
-
-type ClaimRow = { event_id: string; attempts: number } & (KeptEventRow | { id: null });
 
 /**
  * The outbox on PostgreSQL, over the store's pool (its search_path names the schema).
@@ -69,11 +67,7 @@ export class PostgresOutbox implements Outbox {
        ORDER BY l.event_id`,
           [sink, limit, leaseMs],
         );
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event: r.id === null ? undefined : keptEventFromRow(r),
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
-import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
+import { claimedItemFromRow, KEPT_EVENT_COLUMNS, type ClaimRow as KeptClaimRow } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -10,10 +10,8 @@ import type {
   SinkStatus,
 } from "../outbox.js";
 
-type ClaimRow = { event_id: string; attempts: number; next_attempt_at: string } & (
-  | KeptEventRow
-  | { id: null }
-);
+/** A claim row with its due time, which ordered claims need. */
+type ClaimRow = KeptClaimRow & { readonly next_attempt_at: string };
 
 /**
  * The outbox on SQLite, on the connection the store opened for it. It never waits for the
@@ -75,11 +73,7 @@ export class SqliteOutbox implements Outbox {
       for (const row of due) lease.run(until, sink, row.event_id);
       return due;
     });
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event: r.id === null ? undefined : keptEventFromRow(r),
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
