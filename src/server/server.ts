@@ -5,6 +5,7 @@ import type { Config } from "../config/config.js";
 import type { Env } from "../config/env.js";
 import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
+import type { Destination } from "../destinations/destination.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
 import { openStore } from "../stores/open-store.js";
@@ -40,6 +41,7 @@ export async function startServer(
   });
   let exporter: RunningExporter | undefined;
   let alerts: AlertSinks | undefined;
+  let reconciler: { stop(): Promise<void> } | undefined;
   try {
     // Start the store's writer (a thread for SQLite, a connection for PostgreSQL) while the
     // migrations run: it shortens the time to the first 200.
@@ -55,6 +57,7 @@ export async function startServer(
     // Alert destinations are sinks of the same exporter (docs/alerts.md).
     alerts = await openAlertSinks(store, configuredAlerts(config, env), metrics.registry);
     exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry, alerts?.sinks);
+    reconciler = await startReconcile(store, config, env, alerts?.destinations ?? [], logger);
   } catch (error) {
     await alerts?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
@@ -88,6 +91,7 @@ export async function startServer(
         await app.close();
       } finally {
         clearTimeout(deadline);
+        await reconciler?.stop();
         await exporter?.stop();
         await alerts?.close();
         await store.close();
@@ -96,4 +100,36 @@ export async function startServer(
     return closing;
   };
   return { app, store, url: address, close };
+}
+
+/** PORTCALL_RECONCILE_EVERY: the backfill on a schedule (its modules load only when it is set). */
+async function startReconcile(
+  store: EventStore,
+  config: Config,
+  env: Env,
+  destinations: readonly Destination[],
+  logger: Logger,
+): Promise<{ stop(): Promise<void> } | undefined> {
+  const { loadReconcileConfig } = await import("../reconcile/reconcile-config.js");
+  const reconcile = loadReconcileConfig(env);
+  if (reconcile.everyMs === undefined) return undefined;
+  const [{ loadFlexportApiConfig }, { openFlexportEventsClient }, { createReconciler }] = await Promise.all([
+    import("../backfill/backfill-config.js"),
+    import("../backfill/open-flexport-client.js"),
+    import("../reconcile/reconciler.js"),
+  ]);
+  const api = loadFlexportApiConfig(env);
+  const reconciler = createReconciler({
+    store,
+    client: openFlexportEventsClient(api, { dataDir: config.dataDir }),
+    apiUrl: api.apiUrl,
+    dataDir: config.dataDir,
+    everyMs: reconcile.everyMs,
+    overlapMs: reconcile.overlapMs,
+    destinations,
+    logger,
+  });
+  reconciler.start();
+  logger.info({ everyMs: reconcile.everyMs, overlapMs: reconcile.overlapMs }, "reconcile: scheduled");
+  return reconciler;
 }

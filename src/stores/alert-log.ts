@@ -44,6 +44,10 @@ export interface AlertLog {
     eventAt: string;
     eta: string;
   }): Promise<void>;
+  /** Alerts of a rule not yet sent, with their messages (alerts not about one event: gaps). */
+  pendingMessages(
+    rule: string,
+  ): Promise<{ readonly destination: string; readonly alertId: string; readonly message: AlertMessage }[]>;
   /** Newest first. */
   list(query: { readonly limit: number; readonly destination?: string | undefined }): Promise<AlertRecord[]>;
   /**

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { AlertMessage } from "../../alerts/alert-message.js";
 import {
   type AlertLog,
   type AlertRecord,
@@ -62,6 +63,20 @@ export class PostgresAlertLog implements AlertLog {
        ON CONFLICT DO NOTHING`,
       [o.eventId, o.shipmentId, o.eventAt, o.eta],
     );
+  }
+
+  async pendingMessages(
+    rule: string,
+  ): Promise<{ destination: string; alertId: string; message: AlertMessage }[]> {
+    const { rows } = await this.pool.query<{ destination: string; alert_id: string; message: string }>(
+      "SELECT destination, alert_id, message FROM portcall_alerts WHERE rule = $1 AND status = 'pending' ORDER BY created_at",
+      [rule],
+    );
+    return rows.map((r) => ({
+      destination: r.destination,
+      alertId: r.alert_id,
+      message: JSON.parse(r.message) as AlertMessage,
+    }));
   }
 
   async list(query: { limit: number; destination?: string | undefined }): Promise<AlertRecord[]> {

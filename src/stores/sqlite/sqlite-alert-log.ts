@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { AlertMessage } from "../../alerts/alert-message.js";
 import {
   type AlertLog,
   type AlertRecord,
@@ -76,6 +77,21 @@ export class SqliteAlertLog implements AlertLog {
         )
         .run(o.eventId, o.shipmentId, normalise(o.eventAt), o.eta),
     );
+  }
+
+  async pendingMessages(
+    rule: string,
+  ): Promise<{ destination: string; alertId: string; message: AlertMessage }[]> {
+    return this.db
+      .prepare<[string], { destination: string; alert_id: string; message: string }>(
+        "SELECT destination, alert_id, message FROM portcall_alerts WHERE rule = ? AND status = 'pending' ORDER BY created_at",
+      )
+      .all(rule)
+      .map((r) => ({
+        destination: r.destination,
+        alertId: r.alert_id,
+        message: JSON.parse(r.message) as AlertMessage,
+      }));
   }
 
   async list(query: { limit: number; destination?: string | undefined }): Promise<AlertRecord[]> {
