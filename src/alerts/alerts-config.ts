@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDuration } from "../config/duration.js";
 import { ConfigError, integer } from "../config/env.js";
 import { CATEGORIES } from "../milestones/catalogue.js";
 import { CONDITIONS, DEFAULT_ETA_SLIP_HOURS, DEFAULT_FREE_TIME_HOURS, type Rule } from "./rule-engine.js";
@@ -82,6 +83,10 @@ export interface AlertsConfig {
   readonly publicUrl: string | undefined;
   /** PORTCALL_ALERT_LEASE_MS: how long a destination's claimed batch is reserved. */
   readonly leaseMs: number;
+  /** PORTCALL_ALERT_UNAUTHORIZED_PER_MIN: unauthorized deliveries a minute that alert (0: never). */
+  readonly unauthorizedPerMinute: number;
+  /** PORTCALL_ALERT_NO_WEBHOOK_AFTER: silence that alerts; undefined: never. */
+  readonly silenceMs: number | undefined;
 }
 
 export type ResolvedDestination =
@@ -252,8 +257,29 @@ export function resolveAlertsConfig(
     problems.push(`PORTCALL_ALERT_LEASE_MS: ${lease.error.issues[0]?.message ?? "invalid"}`);
   const leaseMs = lease.success ? lease.data : 30_000;
 
+  const perMinute = integer(0, 1_000_000).safeParse(
+    nonEmpty(env.PORTCALL_ALERT_UNAUTHORIZED_PER_MIN) ?? "20",
+  );
+  if (!perMinute.success) {
+    problems.push(`PORTCALL_ALERT_UNAUTHORIZED_PER_MIN: ${perMinute.error.issues[0]?.message ?? "invalid"}`);
+  }
+  const silence = nonEmpty(env.PORTCALL_ALERT_NO_WEBHOOK_AFTER);
+  const silenceMs = silence === undefined ? undefined : parseDuration(silence);
+  if (silence !== undefined && (silenceMs === undefined || silenceMs < 1000)) {
+    problems.push(
+      `PORTCALL_ALERT_NO_WEBHOOK_AFTER: must be a duration like 30m, 6h or 1d (got "${silence}")`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { destinations, rules, publicUrl, leaseMs };
+  return {
+    destinations,
+    rules,
+    publicUrl,
+    leaseMs,
+    unauthorizedPerMinute: perMinute.success ? perMinute.data : 20,
+    silenceMs,
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
+import { parseDuration } from "../config/duration.js";
 import { ConfigError, type Env } from "../config/env.js";
-import { parseDuration } from "./duration.js";
 
 /** Scheduled reconcile (`serve`), from the environment. */
 export interface ReconcileConfig {

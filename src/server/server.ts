@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import { type AlertSinks, openAlertSinks } from "../alerts/alert-sinks.js";
+import type { AlertsConfig } from "../alerts/alerts-config.js";
 import { configuredAlerts } from "../alerts/configured-alerts.js";
+import { createReceiverWatch } from "../alerts/receiver-watch.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/env.js";
 import { redactUrl } from "../config/env.js";
@@ -42,6 +44,8 @@ export async function startServer(
   let exporter: RunningExporter | undefined;
   let alerts: AlertSinks | undefined;
   let reconciler: { stop(): Promise<void> } | undefined;
+  let alertsConfig: AlertsConfig | undefined;
+  let watch: { stop(): void } | undefined;
   try {
     // Start the store's writer (a thread for SQLite, a connection for PostgreSQL) while the
     // migrations run: it shortens the time to the first 200.
@@ -55,9 +59,21 @@ export async function startServer(
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
     // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
     // Alert destinations are sinks of the same exporter (docs/alerts.md).
-    alerts = await openAlertSinks(store, configuredAlerts(config, env), metrics.registry);
+    alertsConfig = configuredAlerts(config, env);
+    alerts = await openAlertSinks(store, alertsConfig, metrics.registry);
     exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry, alerts?.sinks);
     reconciler = await startReconcile(store, config, env, alerts?.destinations ?? [], logger);
+    if (alerts !== undefined && alertsConfig !== undefined) {
+      const receiverWatch = createReceiverWatch({
+        destinations: alerts.destinations,
+        unauthorizedPerMinute: alertsConfig.unauthorizedPerMinute,
+        silenceMs: alertsConfig.silenceMs,
+        logger,
+      });
+      metrics.listeners.push((outcome) => receiverWatch.delivered(outcome));
+      receiverWatch.start();
+      watch = receiverWatch;
+    }
   } catch (error) {
     await alerts?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
@@ -91,6 +107,7 @@ export async function startServer(
         await app.close();
       } finally {
         clearTimeout(deadline);
+        watch?.stop();
         await reconciler?.stop();
         await exporter?.stop();
         await alerts?.close();

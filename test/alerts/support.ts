@@ -37,6 +37,8 @@ export async function alertingRig(
     rules,
     publicUrl: "https://portcall.example.test",
     leaseMs: 5000,
+    unauthorizedPerMinute: 0,
+    silenceMs: undefined,
   };
   const alerts = await openAlertSinks(store, config);
   if (alerts === undefined) throw new Error("no destinations");
