@@ -14,6 +14,11 @@ const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)
 const common = {
   /** Failed sends before a message goes to the dead letters. */
   maxAttempts: z.number().int().min(1).max(1000).default(12),
+  /** A daily digest at this time, "HH:MM" UTC. */
+  digest: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a time of day, "HH:MM" (UTC)' })
+    .optional(),
 };
 
 const slack = z
@@ -89,29 +94,36 @@ export interface AlertsConfig {
   readonly silenceMs: number | undefined;
 }
 
-export type ResolvedDestination =
-  | { readonly name: string; readonly type: "slack"; readonly url: string; readonly maxAttempts: number }
-  | {
-      readonly name: string;
-      readonly type: "webhook";
-      readonly url: string;
-      readonly secret: string;
-      readonly maxAttempts: number;
-    }
-  | {
-      readonly name: string;
-      readonly type: "email";
-      readonly host: string;
-      readonly port: number;
-      readonly secure: boolean;
-      readonly requireTls: boolean;
-      readonly allowSelfSigned: boolean;
-      readonly user: string | undefined;
-      readonly password: string | undefined;
-      readonly from: string;
-      readonly to: readonly string[];
-      readonly maxAttempts: number;
-    };
+export type ResolvedDestination = DestinationCommon &
+  (
+    | { readonly name: string; readonly type: "slack"; readonly url: string; readonly maxAttempts: number }
+    | {
+        readonly name: string;
+        readonly type: "webhook";
+        readonly url: string;
+        readonly secret: string;
+        readonly maxAttempts: number;
+      }
+    | {
+        readonly name: string;
+        readonly type: "email";
+        readonly host: string;
+        readonly port: number;
+        readonly secure: boolean;
+        readonly requireTls: boolean;
+        readonly allowSelfSigned: boolean;
+        readonly user: string | undefined;
+        readonly password: string | undefined;
+        readonly from: string;
+        readonly to: readonly string[];
+        readonly maxAttempts: number;
+      }
+  );
+
+interface DestinationCommon {
+  /** The daily digest's time, "HH:MM" UTC; none when unset. */
+  readonly digest?: string | undefined;
+}
 
 /** The built-in alerts PORTCALL_SLACK_WEBHOOK_URL turns on, and that `builtin` rules name. */
 export function builtinRules(to: readonly string[]): Rule[] {
@@ -167,7 +179,13 @@ export function resolveAlertsConfig(
       const value = spec.url ?? fromEnv(`${at}.urlEnv`, spec.urlEnv);
       if (spec.url === undefined && spec.urlEnv === undefined) problems.push(`${at}: needs url or urlEnv`);
       if (value !== undefined)
-        destinations.push({ name: destName, type: "slack", url: value, maxAttempts: spec.maxAttempts });
+        destinations.push({
+          name: destName,
+          type: "slack",
+          url: value,
+          maxAttempts: spec.maxAttempts,
+          digest: spec.digest,
+        });
     } else if (spec.type === "webhook") {
       const secret = spec.secret ?? fromEnv(`${at}.secretEnv`, spec.secretEnv);
       if (spec.secret === undefined && spec.secretEnv === undefined)
@@ -181,6 +199,7 @@ export function resolveAlertsConfig(
           url: spec.url,
           secret,
           maxAttempts: spec.maxAttempts,
+          digest: spec.digest,
         });
     } else {
       destinations.push({
@@ -196,6 +215,7 @@ export function resolveAlertsConfig(
         from: spec.from,
         to: list(spec.to),
         maxAttempts: spec.maxAttempts,
+        digest: spec.digest,
       });
     }
   }
@@ -208,7 +228,18 @@ export function resolveAlertsConfig(
         `PORTCALL_SLACK_WEBHOOK_URL: the configuration file already has a destination named ${ZERO_CONFIG_DESTINATION}`,
       );
     } else
-      destinations.push({ name: ZERO_CONFIG_DESTINATION, type: "slack", url: slackUrl, maxAttempts: 12 });
+      destinations.push({
+        name: ZERO_CONFIG_DESTINATION,
+        type: "slack",
+        url: slackUrl,
+        maxAttempts: 12,
+        digest: nonEmpty(env.PORTCALL_SLACK_DIGEST_AT),
+      });
+  }
+
+  const digestAt = nonEmpty(env.PORTCALL_SLACK_DIGEST_AT);
+  if (digestAt !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(digestAt)) {
+    problems.push(`PORTCALL_SLACK_DIGEST_AT: must be a time of day, "HH:MM" (UTC) (got "${digestAt}")`);
   }
 
   const rules: Rule[] = [];

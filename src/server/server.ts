@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type AlertSinks, openAlertSinks } from "../alerts/alert-sinks.js";
 import type { AlertsConfig } from "../alerts/alerts-config.js";
 import { configuredAlerts } from "../alerts/configured-alerts.js";
+import { createDailyDigest } from "../alerts/daily-digest.js";
 import { createReceiverWatch } from "../alerts/receiver-watch.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/env.js";
@@ -72,7 +73,21 @@ export async function startServer(
       });
       metrics.listeners.push((outcome) => receiverWatch.delivered(outcome));
       receiverWatch.start();
-      watch = receiverWatch;
+      const withDigest = alerts.destinations.flatMap((destination, i) => {
+        const at = alertsConfig?.destinations[i]?.digest;
+        return at === undefined ? [] : [{ destination, at }];
+      });
+      const digest =
+        withDigest.length === 0
+          ? undefined
+          : createDailyDigest({ store, destinations: withDigest, publicUrl: alertsConfig.publicUrl, logger });
+      digest?.start();
+      watch = {
+        stop() {
+          receiverWatch.stop();
+          digest?.stop();
+        },
+      };
     }
   } catch (error) {
     await alerts?.close().catch(() => undefined);
