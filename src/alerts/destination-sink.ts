@@ -1,9 +1,9 @@
 import { type Destination, DestinationError } from "../destinations/destination.js";
-import { type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
-import { type AlertLog, alertIdOf, destinationSinkName } from "../stores/alert-log.js";
+import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
+import { type AlertLog, alertIdOf, destinationSinkName, type EtaObservation } from "../stores/alert-log.js";
 import { alertMessage } from "./alert-message.js";
-import { eventFacts } from "./event-facts.js";
-import { type AlertDecision, evaluateRules, type Rule } from "./rule-engine.js";
+import { type EventFacts, eventFacts } from "./event-facts.js";
+import { evaluateRules, type Rule } from "./rule-engine.js";
 
 /** Options of the export sink that turns committed events into one destination's alerts. */
 export interface DestinationSinkOptions {
@@ -36,9 +36,18 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
   const rules = options.rules.filter((r) => r.to.includes(destination.name));
   const leaseMs = options.leaseMs ?? 30_000;
 
-  async function handle(event: Parameters<ExportSink["deliver"]>[0][number]): Promise<void> {
+  async function handle(event: ExportEvent, batch: EtaObservation[]): Promise<void> {
     const facts = eventFacts(event);
-    const decisions = await decide(rules, facts, log);
+    const previousEstimatedArrival = await previousEstimate(rules, facts, log, batch);
+    if (facts.shipmentId !== null && facts.at !== null && facts.estimatedArrival !== null) {
+      batch.push({
+        eventId: facts.id,
+        shipmentId: facts.shipmentId,
+        eventAt: facts.at,
+        eta: facts.estimatedArrival,
+      });
+    }
+    const decisions = evaluateRules(rules, facts, { previousEstimatedArrival });
     for (const decision of decisions) {
       const alertId = alertIdOf(destination.name, decision.rule, decision.subject);
       const message = alertMessage(alertId, decision, facts, options.publicUrl);
@@ -78,6 +87,7 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
     async deliver(events) {
       const results: ExportResult[] = [];
       const stopAt = Date.now() + leaseMs / 2;
+      const observed: EtaObservation[] = [];
       let blockedBy: string | undefined;
       for (const event of events) {
         if (blockedBy === undefined && Date.now() > stopAt) blockedBy = "(the batch ran out of its lease)";
@@ -87,7 +97,7 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
           continue;
         }
         try {
-          await handle(event);
+          await handle(event, observed);
           results.push({ ok: true });
         } catch (error) {
           blockedBy = event.id;
@@ -96,35 +106,34 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
           results.push({ ok: false, error: errorMessage(error), invalid: isRefusal(error) });
         }
       }
+      // One write for the batch's estimates; a redelivered batch records the same ones.
+      await log.recordEtas(observed);
       return results;
     },
   };
 }
 
 /**
- * The rules' decisions for one event, with the shipment's previous ETA from the log; the
- * event's own ETA is recorded first-write-wins, so a second look gives the same answer.
+ * The shipment's previous estimate for an event: the latest earlier one in the log or in
+ * the batch in hand (whose estimates are recorded together at its end). Read only when an
+ * ETA rule could use it.
  */
-export async function decide(
+export async function previousEstimate(
   rules: readonly Rule[],
-  facts: ReturnType<typeof eventFacts>,
-  log: Pick<AlertLog, "previousEta" | "recordEta">,
-): Promise<AlertDecision[]> {
-  let previousEstimatedArrival: string | null = null;
-  if (facts.shipmentId !== null && facts.at !== null) {
-    if (rules.some((r) => r.when.condition === "eta_slip")) {
-      previousEstimatedArrival = await log.previousEta(facts.shipmentId, facts.at, facts.id);
-    }
-    if (facts.estimatedArrival !== null) {
-      await log.recordEta({
-        eventId: facts.id,
-        shipmentId: facts.shipmentId,
-        eventAt: facts.at,
-        eta: facts.estimatedArrival,
-      });
-    }
+  facts: EventFacts,
+  log: Pick<AlertLog, "previousEta">,
+  batch: readonly EtaObservation[] = [],
+): Promise<string | null> {
+  if (facts.shipmentId === null || facts.at === null || facts.estimatedArrival === null) return null;
+  if (!rules.some((r) => r.when.condition === "eta_slip")) return null;
+  const at = Date.parse(facts.at);
+  let best = await log.previousEta(facts.shipmentId, facts.at, facts.id);
+  for (const o of batch) {
+    if (o.shipmentId !== facts.shipmentId || o.eventId === facts.id || !(Date.parse(o.eventAt) < at))
+      continue;
+    if (best === null || Date.parse(o.eventAt) >= Date.parse(best.eventAt)) best = o;
   }
-  return evaluateRules(rules, facts, { previousEstimatedArrival });
+  return best?.eta ?? null;
 }
 
 /** The destination refused this message itself, as opposed to being unreachable or overloaded. */

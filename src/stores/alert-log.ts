@@ -17,6 +17,14 @@ export interface AlertRecord {
   readonly sentAt: string | null;
 }
 
+export interface EtaObservation {
+  readonly eventId: string;
+  readonly shipmentId: string;
+  /** The event's time (ISO-8601). */
+  readonly eventAt: string;
+  readonly eta: string;
+}
+
 export interface NewAlert {
   readonly destination: string;
   readonly rule: string;
@@ -36,14 +44,10 @@ export interface AlertLog {
   open(alert: NewAlert): Promise<{ readonly status: "pending" | "sent" }>;
   markSent(alertId: string): Promise<void>;
   markFailed(alertId: string, error: string): Promise<void>;
-  /** The shipment's estimate in the latest event before `eventAt` that stated one. */
-  previousEta(shipmentId: string, eventAt: string, eventId: string): Promise<string | null>;
-  recordEta(observation: {
-    eventId: string;
-    shipmentId: string;
-    eventAt: string;
-    eta: string;
-  }): Promise<void>;
+  /** The shipment's estimate in the latest event before `eventAt` that stated one, with that event's time. */
+  previousEta(shipmentId: string, eventAt: string, eventId: string): Promise<EtaObservation | null>;
+  /** Records estimates as events state them, first write wins; one transaction for all. */
+  recordEtas(observations: readonly EtaObservation[]): Promise<void>;
   /** Alerts of a rule not yet sent, with their messages (alerts not about one event: gaps). */
   pendingMessages(
     rule: string,

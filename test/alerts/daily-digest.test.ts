@@ -38,7 +38,11 @@ test("daily digest → nothing before its time, then one per destination and day
   assert.equal(await digests[0]?.runOnce(), 0, "before 08:00: nothing");
   now = new Date("2024-10-20T08:01:00.000Z");
   assert.equal(await digests[0]?.runOnce(), 1);
-  assert.equal(await digests[1]?.runOnce(), 0, "the other receiver sends nothing (the lease is held and the digest is sent)");
+  assert.equal(
+    await digests[1]?.runOnce(),
+    0,
+    "the other receiver sends nothing (the lease is held and the digest is sent)",
+  );
   assert.equal(await digests[0]?.runOnce(), 0);
 
   const shipments = await store.reports().shipments({});

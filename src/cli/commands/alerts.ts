@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { configuredAlerts } from "../../alerts/configured-alerts.js";
-import { decide } from "../../alerts/destination-sink.js";
+import { previousEstimate } from "../../alerts/destination-sink.js";
 import { eventFacts } from "../../alerts/event-facts.js";
+import { evaluateRules } from "../../alerts/rule-engine.js";
 import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
@@ -62,12 +63,9 @@ export function registerAlerts(program: Command, cli: CliContext): void {
           occurredAt: event.occurred_at,
           createdAt: event.created_at,
         });
-        const log = store.alertLog();
         // Reads the ETA history, writes nothing.
-        const decisions = await decide(alertsConfig.rules, facts, {
-          previousEta: (...args) => log.previousEta(...args),
-          recordEta: async () => undefined,
-        });
+        const previousEstimatedArrival = await previousEstimate(alertsConfig.rules, facts, store.alertLog());
+        const decisions = evaluateRules(alertsConfig.rules, facts, { previousEstimatedArrival });
         const result = {
           event: {
             id: facts.id,

@@ -6,6 +6,7 @@ import {
   type AlertRow,
   alertIdOf,
   alertRecordOf,
+  type EtaObservation,
   type NewAlert,
 } from "../alert-log.js";
 
@@ -48,20 +49,30 @@ export class PostgresAlertLog implements AlertLog {
     );
   }
 
-  async previousEta(shipmentId: string, eventAt: string, eventId: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ eta: string }>(
-      `SELECT eta FROM portcall_shipment_etas WHERE shipment_id = $1 AND event_at < $2 AND event_id <> $3
+  async previousEta(shipmentId: string, eventAt: string, eventId: string): Promise<EtaObservation | null> {
+    const { rows } = await this.pool.query<{ event_id: string; event_at: Date; eta: string }>(
+      `SELECT event_id, event_at, eta FROM portcall_shipment_etas WHERE shipment_id = $1 AND event_at < $2 AND event_id <> $3
        ORDER BY event_at DESC, event_id DESC LIMIT 1`,
       [shipmentId, eventAt, eventId],
     );
-    return rows[0]?.eta ?? null;
+    const row = rows[0];
+    return row === undefined
+      ? null
+      : { eventId: row.event_id, shipmentId, eventAt: row.event_at.toISOString(), eta: row.eta };
   }
 
-  async recordEta(o: { eventId: string; shipmentId: string; eventAt: string; eta: string }): Promise<void> {
+  async recordEtas(observations: readonly EtaObservation[]): Promise<void> {
+    if (observations.length === 0) return;
     await this.pool.query(
-      `INSERT INTO portcall_shipment_etas (event_id, shipment_id, event_at, eta) VALUES ($1, $2, $3, $4)
+      `INSERT INTO portcall_shipment_etas (event_id, shipment_id, event_at, eta)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
        ON CONFLICT DO NOTHING`,
-      [o.eventId, o.shipmentId, o.eventAt, o.eta],
+      [
+        observations.map((o) => o.eventId),
+        observations.map((o) => o.shipmentId),
+        observations.map((o) => o.eventAt),
+        observations.map((o) => o.eta),
+      ],
     );
   }
 

@@ -6,6 +6,7 @@ import {
   type AlertRow,
   alertIdOf,
   alertRecordOf,
+  type EtaObservation,
   type NewAlert,
 } from "../alert-log.js";
 import { writeRetrying } from "./sqlite-outbox.js";
@@ -59,24 +60,26 @@ export class SqliteAlertLog implements AlertLog {
     );
   }
 
-  async previousEta(shipmentId: string, eventAt: string, eventId: string): Promise<string | null> {
+  async previousEta(shipmentId: string, eventAt: string, eventId: string): Promise<EtaObservation | null> {
     const row = this.db
-      .prepare<[string, string, string], { eta: string }>(
-        `SELECT eta FROM portcall_shipment_etas WHERE shipment_id = ? AND event_at < ? AND event_id <> ?
+      .prepare<[string, string, string], { event_id: string; event_at: string; eta: string }>(
+        `SELECT event_id, event_at, eta FROM portcall_shipment_etas WHERE shipment_id = ? AND event_at < ? AND event_id <> ?
          ORDER BY event_at DESC, event_id DESC LIMIT 1`,
       )
       .get(shipmentId, normalise(eventAt), eventId);
-    return row?.eta ?? null;
+    return row === undefined
+      ? null
+      : { eventId: row.event_id, shipmentId, eventAt: row.event_at, eta: row.eta };
   }
 
-  async recordEta(o: { eventId: string; shipmentId: string; eventAt: string; eta: string }): Promise<void> {
-    await writeRetrying(this.db, () =>
-      this.db
-        .prepare(
-          "INSERT INTO portcall_shipment_etas (event_id, shipment_id, event_at, eta) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .run(o.eventId, o.shipmentId, normalise(o.eventAt), o.eta),
+  async recordEtas(observations: readonly EtaObservation[]): Promise<void> {
+    if (observations.length === 0) return;
+    const insert = this.db.prepare(
+      "INSERT INTO portcall_shipment_etas (event_id, shipment_id, event_at, eta) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     );
+    await writeRetrying(this.db, () => {
+      for (const o of observations) insert.run(o.eventId, o.shipmentId, normalise(o.eventAt), o.eta);
+    });
   }
 
   async pendingMessages(
