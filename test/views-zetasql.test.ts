@@ -87,6 +87,28 @@ function partitions(table: ZetaSqlTable, fromDay: number, toDay: number): ZetaSq
 
 const sorted = (result: ZetaSqlResult) => result.rows.map((row) => JSON.stringify(row)).sort();
 const dayIso = (day: number) => new Date(FIRST_DAY + day * DAY).toISOString();
+/** The _dedup view as it was: the window over id alone. */
+const FORMER_DEDUP = () =>
+  dedupViewQuery(REF).replace(/OVER \(PARTITION BY id, ts\)/, "OVER (PARTITION BY id ORDER BY ts)");
+
+/** Every value under `key` anywhere in a resolved tree (depth first, outermost first). */
+function nodes(tree: unknown, key: string, found: unknown[] = []): unknown[] {
+  if (tree !== null && typeof tree === "object") {
+    for (const [name, value] of Object.entries(tree)) {
+      if (name === key) found.push(value);
+      nodes(value, key, found);
+    }
+  }
+  return found;
+}
+
+/** `table.column` of each resolved column reference (or partition-by item). */
+const columnIds = (refs: unknown[]) =>
+  refs.map((ref) => {
+    const column = (ref as { column: { table_name: string; name: string } }).column;
+    return `${column.table_name}.${column.name}`;
+  });
+
 /** A view's query inlined where BigQuery would inline the view, as BigQuery runs it. */
 const inline = (query: string, view: string, definition: string) =>
   query.replaceAll(`\`${view}\``, `(${definition})`);
@@ -248,13 +270,43 @@ describe("BigQuery views on the ZetaSQL reference engine", {
       assert.deepEqual(sorted(pruned), sorted(everything));
     });
 
+    it("analyzer: the date bound reads only the table's ts, a partitioning key of every window (the dry-run shape)", async () => {
+      // The resolved tree of the bounded query: the columns its outer filter reads, and the
+      // PARTITION BY columns of each window under it. A planner may apply the bound at the
+      // table scan (and prune) when the first are among the second in every window.
+      const catalog = { [TABLE]: eventsTable("JSON") };
+      const shape = async (query: string, column: string) => {
+        const tree = await (engine as ZetaSqlEngine).analyze(bounded(query, column, 1, 3), catalog);
+        const [outer] = nodes(tree, "resolved_filter_scan_node");
+        const bound = [
+          ...new Set(columnIds(nodes((outer as Json | undefined)?.filter_expr, "resolved_column_ref_node"))),
+        ];
+        const windows = nodes(tree, "resolved_analytic_scan_node").map((scan) =>
+          columnIds(nodes(scan, "partition_by_list").flat()),
+        );
+        return { bound, windows };
+      };
+      const dedup = await shape(dedupViewQuery(REF), "ts");
+      assert.deepEqual(dedup.bound, [`${TABLE}.ts`]);
+      assert.equal(dedup.windows.length, 1);
+      for (const keys of dedup.windows)
+        assert.ok(keys.includes(`${TABLE}.ts`), `window keys ${keys.join(", ")}`);
+      // received_at is the table's ts itself, through the view's projection and its join.
+      const milestones = await shape(
+        inline(MILESTONES_VIEW?.query ?? "", DEDUP, dedupViewQuery(REF)),
+        "received_at",
+      );
+      assert.deepEqual(milestones.bound, [`${TABLE}.ts`]);
+      for (const keys of milestones.windows)
+        assert.ok(keys.includes(`${TABLE}.ts`), `window keys ${keys.join(", ")}`);
+      const former = await shape(FORMER_DEDUP(), "ts");
+      assert.deepEqual(former.windows, [[`${TABLE}.id`]], "the former window is keyed by id alone");
+    });
+
     it("the former window over id alone → a date-bounded query needs partitions it did not ask for", async () => {
       // Copies of one id on two days (an export retried across midnight): with the window over
       // id alone the earlier copy, outside the range, decides whether the later one shows.
-      const former = dedupViewQuery(REF).replace(
-        /OVER \(PARTITION BY id, ts\)/,
-        "OVER (PARTITION BY id ORDER BY ts)",
-      );
+      const former = FORMER_DEDUP();
       assert.notEqual(former, dedupViewQuery(REF), "the current view has the (id, ts) window");
       const base = eventsTable("JSON", events.slice(0, 1));
       const [row] = base.rows;

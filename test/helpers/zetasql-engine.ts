@@ -72,6 +72,9 @@ export function zetaSqlBinary(): { path: string } | { missing: string } {
 export async function startZetaSqlEngine(options: { startTimeoutMs?: number } = {}): Promise<ZetaSqlEngine> {
   const binary = zetaSqlBinary();
   if ("missing" in binary) throw new Error(binary.missing);
+  if (!existsSync("/proc/net/tcp")) {
+    throw new Error("finding the ZetaSQL server's port needs Linux's /proc (this is another system)");
+  }
   const require = createRequire(import.meta.url);
   const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
   const protoLoader = require("@grpc/proto-loader") as typeof import("@grpc/proto-loader");

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { DeadLetterSelection } from "../../stores/outbox.js";
 import { type CliContext, positiveIntOption, UsageError } from "../context.js";
-import { formatTable, printJson } from "../table.js";
+import { printRows } from "../table.js";
 
 interface SelectionOptions {
   sink?: string;
@@ -23,21 +23,12 @@ export function registerExport(program: Command, cli: CliContext): void {
     .action(async (options: SelectionOptions & { limit?: string; json?: boolean }) => {
       const limit = positiveIntOption("--limit", options.limit) ?? 100;
       await cli.withStore(async (store) => {
-        const dead = await store.outbox().deadLetters(selectionOf(options), limit);
-        if (options.json) {
-          printJson(dead);
-          return;
-        }
-        if (dead.length === 0) {
-          process.stdout.write("no dead letters\n");
-          return;
-        }
-        process.stdout.write(
-          `${formatTable(
-            ["sink", "event id", "attempts", "dead since", "last error"],
-            dead.map((d) => [d.sink, d.eventId, d.attempts, d.deadAt, d.lastError]),
-          )}\n`,
-        );
+        printRows(await store.outbox().deadLetters(selectionOf(options), limit), {
+          json: options.json,
+          empty: "no dead letters",
+          columns: ["sink", "event id", "attempts", "dead since", "last error"],
+          cells: (d) => [d.sink, d.eventId, d.attempts, d.deadAt, d.lastError],
+        });
       });
     });
 

@@ -42,7 +42,7 @@ export function registerStatus(program: Command, cli: CliContext): void {
           ],
         });
         const dead = sinks.reduce((sum, s) => sum + s.deadLetters, 0);
-        if (dead > 0 && !options.json) {
+        if (!options.json && dead > 0) {
           process.stdout.write(
             `\n${dead} dead letter(s): events a sink rejected as invalid on every attempt. ` +
               `List them with "portcall export dead"; retry with "portcall export retry --dead".\n`,

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { type ClaimRow, claimedItemFromRow, KEPT_EVENT_COLUMNS } from "../event-queries.js";
+import { type ClaimRow, claimedItemFromRow, keptEventColumns } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -62,7 +62,7 @@ export class PostgresOutbox implements Outbox {
          UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
          FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
          RETURNING o.event_id, o.attempts)
-       SELECT l.event_id, l.attempts, ${KEPT_EVENT_COLUMNS("e")}
+       SELECT l.event_id, l.attempts, ${keptEventColumns("e")}
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
           [sink, limit, leaseMs],
@@ -100,7 +100,7 @@ export class PostgresOutbox implements Outbox {
            UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
            FROM prefix WHERE o.sink = $1 AND o.event_id = prefix.event_id
            RETURNING o.event_id, o.attempts, o.seq)
-         SELECT l.event_id, l.attempts, ${KEPT_EVENT_COLUMNS("e")}
+         SELECT l.event_id, l.attempts, ${keptEventColumns("e")}
          FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
          ORDER BY l.seq`,
         [sink, limit, leaseMs],

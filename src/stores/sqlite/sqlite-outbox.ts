@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
-import { claimedItemFromRow, KEPT_EVENT_COLUMNS, type ClaimRow as KeptClaimRow } from "../event-queries.js";
+import { claimedItemFromRow, type ClaimRow as KeptClaimRow, keptEventColumns } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -48,7 +48,7 @@ export class SqliteOutbox implements Outbox {
   ): Promise<ClaimedItem[]> {
     const now = Date.now();
     const nowIso = new Date(now).toISOString();
-    const columns = `o.event_id, o.attempts, o.next_attempt_at, ${KEPT_EVENT_COLUMNS("e")}`;
+    const columns = `o.event_id, o.attempts, o.next_attempt_at, ${keptEventColumns("e")}`;
     const select = this.db.prepare<[string, string, number], ClaimRow>(`
       SELECT ${columns}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
