@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { openFlexportEventsClient } from "../../src/backfill/open-flexport-client.js";
 import { openDestination } from "../../src/destinations/open-destination.js";
@@ -6,11 +7,12 @@ import { createReconciler } from "../../src/reconcile/reconciler.js";
 import type { EventStore } from "../../src/stores/store.js";
 import { type FakeFlexportApi, startFakeFlexportApi } from "../fakes/fake-flexport-api.js";
 import { makeEvent } from "../helpers/fixtures.js";
-import { deliver, startTestServer } from "../helpers/http.js";
+import { deliver, startTestServer, TEST_SECRET } from "../helpers/http.js";
 import { type RecordingReceiver, startRecordingReceiver } from "../helpers/recording-receiver.js";
+import { startServe } from "../helpers/serve.js";
 import { storeTargets, type TestStore } from "../helpers/stores.js";
 import { tempDir } from "../helpers/temp.js";
-import { verifiedById, webhookTo } from "./support.js";
+import { HOOK_SECRET, verifiedById, webhookTo } from "./support.js";
 
 const API_TOKEN = "fake-flexport-api-token";
 const YEARS = 10 * 365 * 86_400_000;
@@ -98,3 +100,44 @@ for (const target of await storeTargets()) {
     });
   });
 }
+
+test("portcall serve with PORTCALL_RECONCILE_EVERY → fills a gap by itself and alerts it once", async () => {
+  const events = [1, 2, 3].map((n) =>
+    makeEvent({ id: 8_900_000 + n, occurred_at: `2024-06-0${n}T10:00:00.000Z` }),
+  );
+  const api = await startFakeFlexportApi({ events, apiToken: API_TOKEN });
+  const receiver = await startRecordingReceiver();
+  const dir = tempDir();
+  writeFileSync(
+    `${dir}/portcall.yaml`,
+    `destinations:\n  ops:\n    type: webhook\n    url: ${receiver.url}/ops\n    secretEnv: HOOK_SECRET\n`,
+  );
+  const serve = await startServe({
+    DATABASE_URL: `sqlite:${dir}/portcall.db`,
+    PORTCALL_DATA_DIR: dir,
+    PORTCALL_CONFIG: `${dir}/portcall.yaml`,
+    HOOK_SECRET,
+    FLEXPORT_WEBHOOK_SECRET: TEST_SECRET,
+    FLEXPORT_API_URL: api.url,
+    FLEXPORT_API_TOKEN: API_TOKEN,
+    PORTCALL_RECONCILE_EVERY: "1s",
+    PORTCALL_RECONCILE_OVERLAP: "3650d",
+  });
+  try {
+    // One of the three reaches the receiver as a webhook; the other two never do.
+    assert.equal((await deliver(serve.webhookUrl, events[0] as string)).status, 200);
+    const deadline = Date.now() + 15_000;
+    while (receiver.accepted.length === 0) {
+      assert.ok(Date.now() < deadline, `no gap alert: ${serve.logs.slice(-5).join("\n")}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 2500)); // two more runs
+    const alerts = [...verifiedById(receiver.accepted).values()];
+    assert.equal(alerts.length, 1, "one gap alert, whatever the later runs find");
+    assert.match(alerts[0]?.body ?? "", /Gap found: \d event/);
+  } finally {
+    await serve.stop();
+    await receiver.close();
+    await api.close();
+  }
+});
