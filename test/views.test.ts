@@ -140,6 +140,8 @@ function toVerified(bytes: Buffer): VerifiedEvent {
     payloadSha256: createHash("sha256").update(bytes).digest("hex"),
     signatureAlg: "sha256",
     source: "webhook",
+    sourceName: "default",
+    api: "freight",
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { parseEnvelope } from "../core/envelope.js";
-import type { VerifiedEvent } from "../core/sink.js";
+import { DEFAULT_SOURCE, type VerifiedEvent } from "../core/sink.js";
 import type { EventStore } from "../stores/store.js";
 import { type BackfillProgress, createBackfillState, type MissingEvent } from "./backfill-state.js";
 import type { EventsQuery, FlexportEventsClient } from "./flexport-events-client.js";
@@ -110,6 +110,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
         payloadSha256: createHash("sha256").update(text, "utf8").digest("hex"),
         signatureAlg: null,
         source: "backfill",
+        sourceName: DEFAULT_SOURCE,
+        api: "freight",
       };
       const missing: MissingEvent = { id: event.id, type: event.type, occurred_at: event.occurredAt };
       const stored = options.dryRun

@@ -1,5 +1,7 @@
 export * from "./envelope.js";
 export * from "./errors.js";
+export * from "./logistics-auth.js";
+export * from "./logistics-envelope.js";
 export * from "./receive.js";
 export * from "./signature.js";
 export * from "./sink.js";

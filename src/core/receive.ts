@@ -1,13 +1,28 @@
 import { createHash } from "node:crypto";
-import { parseEnvelope } from "./envelope.js";
+import { type EnvelopeResult, parseEnvelope } from "./envelope.js";
 import { ERRORS, type ErrorBody, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "./errors.js";
 import {
+  type HeaderLookup,
+  type LogisticsAuth,
+  type LogisticsAuthFailure,
+  verifyLogisticsAuth,
+} from "./logistics-auth.js";
+import { type LogisticsEnvelopeOptions, parseLogisticsEnvelope } from "./logistics-envelope.js";
+import {
+  type SignatureAlgorithm,
   type SignatureHeaders,
   type SignatureOptions,
   type VerifyFailure,
   verifySignature,
 } from "./signature.js";
-import type { EventSink, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./sink.js";
+import {
+  type ApiKind,
+  DEFAULT_SOURCE,
+  type EventSink,
+  type QuarantinedBody,
+  type RecordOutcome,
+  type VerifiedEvent,
+} from "./sink.js";
 
 export interface ReceiveConfig extends SignatureOptions {
   readonly maxBodyBytes: number;
@@ -16,21 +31,74 @@ export interface ReceiveConfig extends SignatureOptions {
 /** What the bytes and headers alone decide, before anything is written. */
 export type Decision =
   | { readonly kind: "too_large" }
-  | { readonly kind: "unauthorized"; readonly failure: VerifyFailure }
+  | { readonly kind: "unauthorized"; readonly failure: AuthFailure }
   | { readonly kind: "quarantine"; readonly body: QuarantinedBody }
   | { readonly kind: "event"; readonly event: VerifiedEvent };
 
+export type AuthFailure = VerifyFailure | LogisticsAuthFailure;
+
+export type Authentication =
+  | { readonly ok: true; readonly signatureAlg: SignatureAlgorithm | null }
+  | { readonly ok: false; readonly failure: AuthFailure };
+
 /**
- * Verify first, parse second: nothing about an unauthenticated body is looked at, so
+ * One configured endpoint: how it authenticates a delivery and how it reads the envelope.
+ * Built once at start, so routing a delivery costs a map lookup and nothing else.
+ */
+export interface ReceivingSource {
+  readonly name: string;
+  readonly api: ApiKind;
+  readonly maxBodyBytes: number;
+  authenticate(body: Uint8Array, header: HeaderLookup): Authentication;
+  envelope(body: Uint8Array, payloadSha256: string): EnvelopeResult;
+}
+
+/** A freight (v2) source: HMAC over the raw bytes with any of its secrets. */
+export function createFreightSource(name: string, config: ReceiveConfig): ReceivingSource {
+  return {
+    name,
+    api: "freight",
+    maxBodyBytes: config.maxBodyBytes,
+    authenticate: (body, header) => {
+      const verified = verifySignature(body, signatureHeadersFrom(header), config);
+      return verified.ok
+        ? { ok: true, signatureAlg: verified.algorithm }
+        : { ok: false, failure: verified.failure };
+    },
+    envelope: (body) => parseEnvelope(body),
+  };
+}
+
+export interface LogisticsSourceOptions extends LogisticsEnvelopeOptions {
+  readonly auth: LogisticsAuth;
+  readonly maxBodyBytes: number;
+}
+
+/** A Logistics API source: a token or Basic credentials (or nothing), and the flat body. */
+export function createLogisticsSource(name: string, options: LogisticsSourceOptions): ReceivingSource {
+  return {
+    name,
+    api: "logistics",
+    maxBodyBytes: options.maxBodyBytes,
+    authenticate: (_body, header) => {
+      const verified = verifyLogisticsAuth(options.auth, header);
+      return verified.ok ? { ok: true, signatureAlg: null } : { ok: false, failure: verified.failure };
+    },
+    envelope: (body, payloadSha256) => parseLogisticsEnvelope(body, payloadSha256, options),
+  };
+}
+
+/**
+ * Authenticate first, parse second: nothing about an unauthenticated body is looked at, so
  * forged input can neither reach storage nor exercise the parser.
  */
-export function decide(body: Uint8Array, headers: SignatureHeaders, config: ReceiveConfig): Decision {
-  if (body.byteLength > config.maxBodyBytes) return { kind: "too_large" };
-  const verified = verifySignature(body, headers, config);
+export function decideFor(source: ReceivingSource, body: Uint8Array, header: HeaderLookup): Decision {
+  if (body.byteLength > source.maxBodyBytes) return { kind: "too_large" };
+  const verified = source.authenticate(body, header);
   if (!verified.ok) return { kind: "unauthorized", failure: verified.failure };
 
   const payloadSha256 = createHash("sha256").update(body).digest("hex");
-  const parsed = parseEnvelope(body);
+  const parsed = source.envelope(body, payloadSha256);
   if (!parsed.ok) {
     return {
       kind: "quarantine",
@@ -40,7 +108,8 @@ export function decide(body: Uint8Array, headers: SignatureHeaders, config: Rece
         payload: body,
         payloadSha256,
         eventId: null,
-        signatureAlg: verified.algorithm,
+        signatureAlg: verified.signatureAlg,
+        sourceName: source.name,
       },
     };
   }
@@ -50,10 +119,17 @@ export function decide(body: Uint8Array, headers: SignatureHeaders, config: Rece
       ...parsed.envelope,
       payload: parsed.text,
       payloadSha256,
-      signatureAlg: verified.algorithm,
+      signatureAlg: verified.signatureAlg,
       source: "webhook",
+      sourceName: source.name,
+      api: source.api,
     },
   };
+}
+
+/** The default freight source's decision from already-extracted signature headers. */
+export function decide(body: Uint8Array, headers: SignatureHeaders, config: ReceiveConfig): Decision {
+  return decideFor(createFreightSource(DEFAULT_SOURCE, config), body, lookupOf(headers));
 }
 
 export type DeliveryOutcome =
@@ -87,24 +163,29 @@ export interface ReceiveResult {
  * The whole receive decision, shared by every adapter: decide, then write through the sink,
  * and answer 2xx only once the sink says the write is durable.
  */
-export async function receive(
+export async function receiveFor(
+  source: ReceivingSource,
   body: Uint8Array,
-  headers: SignatureHeaders,
-  config: ReceiveConfig,
+  header: HeaderLookup,
   sink: EventSink,
   now: Date = new Date(),
 ): Promise<ReceiveResult> {
-  const decision = decide(body, headers, config);
+  const decision = decideFor(source, body, header);
   switch (decision.kind) {
     case "too_large":
       return failure(
         "payload_too_large",
         "too_large",
         {},
-        `body is larger than ${config.maxBodyBytes} bytes`,
+        `body is larger than ${source.maxBodyBytes} bytes`,
       );
     case "unauthorized":
-      return failure("unauthorized", "unauthorized", { reason: decision.failure });
+      return failure(
+        "unauthorized",
+        "unauthorized",
+        { reason: decision.failure },
+        source.api === "logistics" ? LOGISTICS_UNAUTHORIZED : undefined,
+      );
     case "quarantine": {
       const { reason, detail } = decision.body;
       try {
@@ -138,6 +219,24 @@ export async function receive(
   }
 }
 
+/** The default freight source, from already-extracted signature headers (Cloud Function, tests). */
+export function receive(
+  body: Uint8Array,
+  headers: SignatureHeaders,
+  config: ReceiveConfig,
+  sink: EventSink,
+  now: Date = new Date(),
+): Promise<ReceiveResult> {
+  return receiveFor(createFreightSource(DEFAULT_SOURCE, config), body, lookupOf(headers), sink, now);
+}
+
+const LOGISTICS_UNAUTHORIZED = "missing or invalid credentials";
+
+function lookupOf(headers: SignatureHeaders): HeaderLookup {
+  return (name) =>
+    name === "x-hub-signature-256" ? headers.sha256 : name === "x-hub-signature" ? headers.sha1 : undefined;
+}
+
 function failure(
   code: ErrorCode,
   outcome: DeliveryOutcome,
@@ -166,9 +265,7 @@ function statusOf(code: ErrorCode): number {
  * case-insensitive; a header sent twice arrives joined (`a, b`) and so fails to parse,
  * which is the safe answer.
  */
-export function signatureHeadersFrom(
-  get: (lowercaseName: string) => string | readonly string[] | undefined,
-): SignatureHeaders {
+export function signatureHeadersFrom(get: HeaderLookup): SignatureHeaders {
   return { sha256: single(get("x-hub-signature-256")), sha1: single(get("x-hub-signature")) };
 }
 

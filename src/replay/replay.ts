@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
 import { parseEnvelope } from "../core/envelope.js";
 import type { SignatureAlgorithm } from "../core/signature.js";
-import type { VerifiedEvent } from "../core/sink.js";
+import { DEFAULT_SOURCE, type VerifiedEvent } from "../core/sink.js";
 import type { EventStore } from "../stores/store.js";
 
 export interface ReplayCounts {
@@ -138,6 +138,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       payloadSha256: sha256,
       signatureAlg: signatureAlgorithm(metadata?.signatureAlg ?? null),
       source: "replay",
+      sourceName: DEFAULT_SOURCE,
+      api: "freight",
     };
     if (await store.insertIfAbsent(event, new Date(receivedMs))) counts.inserted += 1;
     else counts.alreadyPresent += 1;

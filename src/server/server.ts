@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import { readConfigFile } from "../config/config-file-schema.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
+import { createSourceRegistry } from "../sources/source-registry.js";
 import { openStore, redactUrl } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
@@ -23,7 +25,17 @@ export async function startServer(
   logger: Logger,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<RunningServer> {
-  const metrics = new ReceiverMetrics();
+  // Sources are read before the store opens, so a mistake in PORTCALL_CONFIG fails at once.
+  const receiveConfig = {
+    secrets: secrets.secrets,
+    acceptSha1: config.acceptSha1,
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const sources = createSourceRegistry(readConfigFile(config).sources, {
+    defaultSource: receiveConfig,
+    configFile: config.configFile,
+  });
+  const metrics = new ReceiverMetrics({ sources: [...sources.keys()] });
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     observer: metrics,
@@ -57,11 +69,8 @@ export async function startServer(
     store,
     logger,
     metrics,
-    receiveConfig: {
-      secrets: secrets.secrets,
-      acceptSha1: config.acceptSha1,
-      maxBodyBytes: config.maxBodyBytes,
-    },
+    receiveConfig,
+    sources,
     timeouts: config,
   });
   const address = await app.listen({ host: config.host, port: config.port });
