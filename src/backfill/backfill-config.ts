@@ -18,41 +18,30 @@ export interface FlexportApiConfig {
   readonly maxAttempts: number;
 }
 
+const httpUrl = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, { message: "must be an http(s) URL without query or fragment" });
+
+const maxAttempts = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, { message: "must be a whole number" })
+  .transform(Number)
+  .pipe(z.number().int().min(1, { message: "must be at least 1" }).max(20, { message: "must be at most 20" }))
+  .default(6);
+
 const envSchema = z.object({
-  FLEXPORT_API_URL: z
-    .string()
-    .trim()
-    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, { message: "must be an http(s) URL without query or fragment" })
-    .default(DEFAULT_FLEXPORT_API_URL),
+  FLEXPORT_API_URL: httpUrl.default(DEFAULT_FLEXPORT_API_URL),
   FLEXPORT_API_TOKEN: z.string().trim().optional(),
   FLEXPORT_CLIENT_ID: z.string().trim().optional(),
   FLEXPORT_CLIENT_SECRET: z.string().optional(),
-  PORTCALL_BACKFILL_MAX_ATTEMPTS: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, { message: "must be a whole number" })
-    .transform(Number)
-    .pipe(
-      z.number().int().min(1, { message: "must be at least 1" }).max(20, { message: "must be at most 20" }),
-    )
-    .default(6),
+  PORTCALL_BACKFILL_MAX_ATTEMPTS: maxAttempts,
 });
 
 /** Throws ConfigError naming each variable that is wrong or missing; never echoes a credential. */
 export function loadFlexportApiConfig(env: Readonly<Record<string, string | undefined>>): FlexportApiConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? "environment");
-        const shown =
-          name === "FLEXPORT_API_URL" || name.endsWith("_ATTEMPTS") ? ` (got "${present[name]}")` : "";
-        return `${name}: ${issue.message}${shown}`;
-      }),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   const hasClient = e.FLEXPORT_CLIENT_ID !== undefined || e.FLEXPORT_CLIENT_SECRET !== undefined;
   let credentials: FlexportCredentials;
   if (e.FLEXPORT_API_TOKEN !== undefined && hasClient) {
@@ -80,4 +69,53 @@ export function loadFlexportApiConfig(env: Readonly<Record<string, string | unde
     credentials,
     maxAttempts: e.PORTCALL_BACKFILL_MAX_ATTEMPTS,
   };
+}
+
+export const DEFAULT_LOGISTICS_API_URL = "https://logistics-api.flexport.com";
+export const DEFAULT_LOGISTICS_API_VERSION = "2024-07";
+
+const logisticsEnvSchema = z.object({
+  FLEXPORT_LOGISTICS_API_URL: httpUrl.default(DEFAULT_LOGISTICS_API_URL),
+  FLEXPORT_LOGISTICS_API_VERSION: z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}$/, { message: "must be a version such as 2024-07" })
+    .default(DEFAULT_LOGISTICS_API_VERSION),
+  FLEXPORT_LOGISTICS_API_TOKEN: z.string().trim().optional(),
+  PORTCALL_BACKFILL_MAX_ATTEMPTS: maxAttempts,
+});
+
+/** The Logistics API events list: base URL with the version path, and its bearer token. */
+export function loadLogisticsApiConfig(env: Readonly<Record<string, string | undefined>>): FlexportApiConfig {
+  const e = parseEnv(logisticsEnvSchema, env);
+  if (e.FLEXPORT_LOGISTICS_API_TOKEN === undefined) {
+    throw new ConfigError([
+      "FLEXPORT_LOGISTICS_API_TOKEN: is required to read the Logistics API events list (a bearer token)",
+    ]);
+  }
+  const root = e.FLEXPORT_LOGISTICS_API_URL.replace(/\/+$/, "");
+  return {
+    apiUrl: `${root}/logistics/api/${e.FLEXPORT_LOGISTICS_API_VERSION}`,
+    credentials: { kind: "api-key", token: e.FLEXPORT_LOGISTICS_API_TOKEN },
+    maxAttempts: e.PORTCALL_BACKFILL_MAX_ATTEMPTS,
+  };
+}
+
+/** Validates the environment; messages name the variable and never echo a credential. */
+function parseEnv<T extends z.ZodTypeAny>(
+  schema: T,
+  env: Readonly<Record<string, string | undefined>>,
+): z.infer<T> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "environment");
+        const shown = /_URL$|_VERSION$|_ATTEMPTS$/.test(name) ? ` (got "${present[name]}")` : "";
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  return parsed.data;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { parseEnvelope } from "../core/envelope.js";
-import { DEFAULT_SOURCE, type VerifiedEvent } from "../core/sink.js";
+import { type EnvelopeResult, parseEnvelope } from "../core/envelope.js";
+import { type ApiKind, DEFAULT_SOURCE, type VerifiedEvent } from "../core/sink.js";
 import type { EventStore } from "../stores/store.js";
 import { type BackfillProgress, createBackfillState, type MissingEvent } from "./backfill-state.js";
 import type { EventsQuery, FlexportEventsClient } from "./flexport-events-client.js";
@@ -23,7 +23,21 @@ export interface BackfillOptions {
   /** Aborting stops after the page in hand is stored; a later run resumes from the next one. */
   readonly signal?: AbortSignal | undefined;
   readonly now?: (() => Date) | undefined;
+  /** The source the events are recorded under, and how its bodies are read (default: freight). */
+  readonly source?: BackfillSource | undefined;
 }
+
+export interface BackfillSource {
+  readonly name: string;
+  readonly api: ApiKind;
+  envelope(body: Uint8Array, payloadSha256: string): EnvelopeResult;
+}
+
+const DEFAULT_BACKFILL_SOURCE: BackfillSource = {
+  name: DEFAULT_SOURCE,
+  api: "freight",
+  envelope: (body) => parseEnvelope(body),
+};
 
 export interface BackfillSummary extends Omit<BackfillProgress, "next"> {
   readonly dry_run: boolean;
@@ -43,6 +57,7 @@ export class BackfillInterrupted extends Error {
  */
 export async function runBackfill(options: BackfillOptions): Promise<BackfillSummary> {
   const { store, client, query } = options;
+  const source = options.source ?? DEFAULT_BACKFILL_SOURCE;
   const say = options.progress ?? (() => undefined);
   const now = options.now ?? (() => new Date());
   const key = {
@@ -80,7 +95,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     const receivedAt = now();
     const work: Promise<void>[] = [];
     for (const text of page.events) {
-      const parsed = parseEnvelope(Buffer.from(text, "utf8"));
+      const bytes = Buffer.from(text, "utf8");
+      const payloadSha256 = createHash("sha256").update(bytes).digest("hex");
+      const parsed = source.envelope(bytes, payloadSha256);
       if (!parsed.ok) {
         progress.invalid++;
         say(`page ${progress.pages + 1}: skipped an element that is not a usable event (${parsed.message})`);
@@ -107,11 +124,11 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
         occurredAt: envelope.occurredAt,
         createdAt: envelope.createdAt,
         payload: parsed.text,
-        payloadSha256: createHash("sha256").update(text, "utf8").digest("hex"),
+        payloadSha256,
         signatureAlg: null,
         source: "backfill",
-        sourceName: DEFAULT_SOURCE,
-        api: "freight",
+        sourceName: source.name,
+        api: source.api,
       };
       const missing: MissingEvent = { id: event.id, type: event.type, occurred_at: event.occurredAt };
       const stored = options.dryRun

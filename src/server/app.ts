@@ -180,14 +180,22 @@ export function buildApp(deps: AppDeps) {
     return reply.type(metrics.registry.contentType).send(text);
   });
 
+  // The label is a configured name or "unknown", never text taken from the URL as is.
+  const sourceOf = (request: FastifyRequest): string => {
+    const named = (request.params as { source?: string } | undefined)?.source;
+    if (named === undefined) return request.routeOptions.url === WEBHOOK_PATH ? DEFAULT_SOURCE : "unknown";
+    return sources.has(named) ? named : "unknown";
+  };
+
   app.setNotFoundHandler((_request, reply) => sendError(reply, "not_found"));
 
   app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, request, reply) => {
     const code = errorCodeFor(error);
     if (code === "payload_too_large") {
       lingerBeforeClose(request.raw);
-      metrics.delivered("too_large", 0);
-      logger.warn({ outcome: "too_large", status: 413, url: request.url }, "delivery");
+      const source = sourceOf(request);
+      metrics.delivered("too_large", 0, undefined, source);
+      logger.warn({ outcome: "too_large", status: 413, source, url: request.url }, "delivery");
       return sendError(
         reply,
         code,

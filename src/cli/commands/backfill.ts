@@ -1,6 +1,10 @@
 import type { Command } from "commander";
-import type { BackfillSummary } from "../../backfill/backfill.js";
-import { isoOption, UsageError, withStore } from "../context.js";
+import type { BackfillSource, BackfillSummary } from "../../backfill/backfill.js";
+import type { Config } from "../../config/config.js";
+import { readConfigFile } from "../../config/config-file-schema.js";
+import { parseEnvelope } from "../../core/envelope.js";
+import { parseLogisticsEnvelope } from "../../core/logistics-envelope.js";
+import { configFromEnv, isoOption, UsageError, withStore } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 /** Beyond this many, the table of missing events is cut short (--json lists them all). */
@@ -13,22 +17,42 @@ export function registerBackfill(program: Command): void {
     .requiredOption("--since <iso>", "first occurred_at to fetch (inclusive)")
     .option("--until <iso>", "last occurred_at to fetch (inclusive); default: now")
     .option("--type <type>", "only events of this type, e.g. /shipment#arrived")
+    .option(
+      "--source <name>",
+      "record the events under this source of PORTCALL_CONFIG (a logistics source reads the Logistics API)",
+    )
     .option("--dry-run", "report the missing events without storing anything")
     .option("--json", "print the summary as JSON for scripts")
     .action(
-      async (options: { since: string; until?: string; type?: string; dryRun?: boolean; json?: boolean }) => {
+      async (options: {
+        since: string;
+        until?: string;
+        type?: string;
+        source?: string;
+        dryRun?: boolean;
+        json?: boolean;
+      }) => {
         const since = isoOption("--since", options.since) as string;
         const until = isoOption("--until", options.until);
         if (until !== undefined && until < since)
           throw new UsageError(`--until (${until}) is before --since (${since})`);
-        const [{ runBackfill }, { loadFlexportApiConfig }, { openFlexportEventsClient }] = await Promise.all([
+        const [
+          { runBackfill },
+          { loadFlexportApiConfig, loadLogisticsApiConfig },
+          { openFlexportEventsClient },
+        ] = await Promise.all([
           import("../../backfill/backfill.js"),
           import("../../backfill/backfill-config.js"),
           import("../../backfill/open-flexport-client.js"),
         ]);
-        const api = loadFlexportApiConfig(process.env);
+        const source = backfillSource(configFromEnv(), options.source);
+        const api =
+          source?.api === "logistics"
+            ? loadLogisticsApiConfig(process.env)
+            : loadFlexportApiConfig(process.env);
         await withStore(async (store, config) => {
           const client = openFlexportEventsClient(api, {
+            api: source?.api ?? "freight",
             dataDir: config.dataDir,
             retry: {
               onRetry: (r) =>
@@ -54,6 +78,7 @@ export function registerBackfill(program: Command): void {
               dryRun: options.dryRun === true,
               dataDir: config.dataDir,
               signal: stop.signal,
+              source,
               progress: (line) => process.stderr.write(`backfill: ${line}\n`),
             });
             if (options.json) printJson(summary);
@@ -65,6 +90,16 @@ export function registerBackfill(program: Command): void {
         });
       },
     );
+}
+
+/** The named source's api and envelope; undefined (the default freight source) without --source. */
+function backfillSource(config: Config, name: string | undefined): BackfillSource | undefined {
+  if (name === undefined || name === "default") return undefined;
+  const section = readConfigFile(config).sources?.[name];
+  if (section === undefined) throw new UsageError(`--source: no source "${name}" in PORTCALL_CONFIG`);
+  if (section.api === "freight") return { name, api: "freight", envelope: (body) => parseEnvelope(body) };
+  const options = { defaultType: section.event_type };
+  return { name, api: "logistics", envelope: (body, sha) => parseLogisticsEnvelope(body, sha, options) };
 }
 
 export function formatSummary(summary: BackfillSummary): string {
