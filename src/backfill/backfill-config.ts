@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../config/config.js";
+import { ConfigError, type Env, integer, parseEnv } from "../config/env.js";
 
 export const DEFAULT_FLEXPORT_API_URL = "https://api.flexport.com";
 /** The audience Flexport's token endpoint expects, whatever base URL the API is reached by. */
@@ -23,24 +23,16 @@ const httpUrl = z
   .trim()
   .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, { message: "must be an http(s) URL without query or fragment" });
 
-const maxAttempts = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, { message: "must be a whole number" })
-  .transform(Number)
-  .pipe(z.number().int().min(1, { message: "must be at least 1" }).max(20, { message: "must be at most 20" }))
-  .default(6);
-
 const envSchema = z.object({
   FLEXPORT_API_URL: httpUrl.default(DEFAULT_FLEXPORT_API_URL),
   FLEXPORT_API_TOKEN: z.string().trim().optional(),
   FLEXPORT_CLIENT_ID: z.string().trim().optional(),
   FLEXPORT_CLIENT_SECRET: z.string().optional(),
-  PORTCALL_BACKFILL_MAX_ATTEMPTS: maxAttempts,
+  PORTCALL_BACKFILL_MAX_ATTEMPTS: integer(1, 20).default(6),
 });
 
 /** Throws ConfigError naming each variable that is wrong or missing; never echoes a credential. */
-export function loadFlexportApiConfig(env: Readonly<Record<string, string | undefined>>): FlexportApiConfig {
+export function loadFlexportApiConfig(env: Env): FlexportApiConfig {
   const e = parseEnv(envSchema, env);
   const hasClient = e.FLEXPORT_CLIENT_ID !== undefined || e.FLEXPORT_CLIENT_SECRET !== undefined;
   let credentials: FlexportCredentials;
@@ -82,11 +74,11 @@ const logisticsEnvSchema = z.object({
     .regex(/^\d{4}-\d{2}$/, { message: "must be a version such as 2024-07" })
     .default(DEFAULT_LOGISTICS_API_VERSION),
   FLEXPORT_LOGISTICS_API_TOKEN: z.string().trim().optional(),
-  PORTCALL_BACKFILL_MAX_ATTEMPTS: maxAttempts,
+  PORTCALL_BACKFILL_MAX_ATTEMPTS: integer(1, 20).default(6),
 });
 
 /** The Logistics API events list: base URL with the version path, and its bearer token. */
-export function loadLogisticsApiConfig(env: Readonly<Record<string, string | undefined>>): FlexportApiConfig {
+export function loadLogisticsApiConfig(env: Env): FlexportApiConfig {
   const e = parseEnv(logisticsEnvSchema, env);
   if (e.FLEXPORT_LOGISTICS_API_TOKEN === undefined) {
     throw new ConfigError([
@@ -99,23 +91,4 @@ export function loadLogisticsApiConfig(env: Readonly<Record<string, string | und
     credentials: { kind: "api-key", token: e.FLEXPORT_LOGISTICS_API_TOKEN },
     maxAttempts: e.PORTCALL_BACKFILL_MAX_ATTEMPTS,
   };
-}
-
-/** Validates the environment; messages name the variable and never echo a credential. */
-function parseEnv<T extends z.ZodTypeAny>(
-  schema: T,
-  env: Readonly<Record<string, string | undefined>>,
-): z.infer<T> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? "environment");
-        const shown = /_URL$|_VERSION$|_ATTEMPTS$/.test(name) ? ` (got "${present[name]}")` : "";
-        return `${name}: ${issue.message}${shown}`;
-      }),
-    );
-  }
-  return parsed.data;
 }

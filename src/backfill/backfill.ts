@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type EnvelopeResult, parseEnvelope } from "../core/envelope.js";
-import { type ApiKind, DEFAULT_SOURCE, type VerifiedEvent } from "../core/sink.js";
+import { type ApiKind, DEFAULT_SOURCE, type VerifiedEvent } from "../core/event-recorder.js";
 import type { EventStore } from "../stores/store.js";
 import { type BackfillProgress, createBackfillState, type MissingEvent } from "./backfill-state.js";
 import type { EventsQuery, FlexportEventsClient } from "./flexport-events-client.js";

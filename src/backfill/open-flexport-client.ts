@@ -1,4 +1,4 @@
-import type { ApiKind } from "../core/sink.js";
+import type { ApiKind } from "../core/event-recorder.js";
 import type { FlexportApiConfig } from "./backfill-config.js";
 import { createFlexportAuth } from "./flexport-auth.js";
 import { createFlexportEventsClient, type FlexportEventsClient } from "./flexport-events-client.js";

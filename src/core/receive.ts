@@ -2,6 +2,14 @@ import { createHash } from "node:crypto";
 import { type EnvelopeResult, parseEnvelope } from "./envelope.js";
 import { ERRORS, type ErrorBody, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "./errors.js";
 import {
+  type ApiKind,
+  DEFAULT_SOURCE,
+  type EventRecorder,
+  type QuarantinedBody,
+  type RecordOutcome,
+  type VerifiedEvent,
+} from "./event-recorder.js";
+import {
   type HeaderLookup,
   type LogisticsAuth,
   type LogisticsAuthFailure,
@@ -15,14 +23,6 @@ import {
   type VerifyFailure,
   verifySignature,
 } from "./signature.js";
-import {
-  type ApiKind,
-  DEFAULT_SOURCE,
-  type EventSink,
-  type QuarantinedBody,
-  type RecordOutcome,
-  type VerifiedEvent,
-} from "./sink.js";
 
 export interface ReceiveConfig extends SignatureOptions {
   readonly maxBodyBytes: number;
@@ -160,14 +160,14 @@ export interface ReceiveResult {
 }
 
 /**
- * The whole receive decision, shared by every adapter: decide, then write through the sink,
- * and answer 2xx only once the sink says the write is durable.
+ * The whole receive decision, shared by every adapter: decide, then write through the recorder,
+ * and answer 2xx only once the recorder says the write is durable.
  */
 export async function receiveFor(
   source: ReceivingSource,
   body: Uint8Array,
   header: HeaderLookup,
-  sink: EventSink,
+  recorder: EventRecorder,
   now: Date = new Date(),
 ): Promise<ReceiveResult> {
   const decision = decideFor(source, body, header);
@@ -189,7 +189,7 @@ export async function receiveFor(
     case "quarantine": {
       const { reason, detail } = decision.body;
       try {
-        await sink.quarantine(decision.body, now);
+        await recorder.quarantine(decision.body, now);
       } catch (error) {
         return storeUnavailable(error, { reason });
       }
@@ -204,7 +204,7 @@ export async function receiveFor(
       const { id, type } = decision.event;
       let outcome: RecordOutcome;
       try {
-        outcome = await sink.record(decision.event, now);
+        outcome = await recorder.record(decision.event, now);
       } catch (error) {
         return storeUnavailable(error, { id, type });
       }
@@ -224,10 +224,10 @@ export function receive(
   body: Uint8Array,
   headers: SignatureHeaders,
   config: ReceiveConfig,
-  sink: EventSink,
+  recorder: EventRecorder,
   now: Date = new Date(),
 ): Promise<ReceiveResult> {
-  return receiveFor(createFreightSource(DEFAULT_SOURCE, config), body, lookupOf(headers), sink, now);
+  return receiveFor(createFreightSource(DEFAULT_SOURCE, config), body, lookupOf(headers), recorder, now);
 }
 
 const LOGISTICS_UNAUTHORIZED = "missing or invalid credentials";

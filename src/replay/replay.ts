@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
 import { parseEnvelope } from "../core/envelope.js";
+import { DEFAULT_SOURCE, type VerifiedEvent } from "../core/event-recorder.js";
 import type { SignatureAlgorithm } from "../core/signature.js";
-import { DEFAULT_SOURCE, type VerifiedEvent } from "../core/sink.js";
 import type { EventStore } from "../stores/store.js";
 
 export interface ReplayCounts {

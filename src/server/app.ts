@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage } from "node:http";
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/errors.js";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { type ReceiveConfig, receiveFor } from "../core/receive.js";
-import { DEFAULT_SOURCE } from "../core/sink.js";
 import {
   type ConfiguredSource,
   createSourceRegistry,

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import type { DeliveryOutcome } from "../core/receive.js";
-import { DEFAULT_SOURCE } from "../core/sink.js";
 import type { CommitObserver } from "../stores/store.js";
 
 /** Prometheus metrics of one receiver; a registry per instance so tests can build many. */

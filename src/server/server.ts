@@ -1,11 +1,13 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { readConfigFile } from "../config/config-file-schema.js";
+import type { Env } from "../config/env.js";
+import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
 import { createSourceRegistry } from "../sources/source-registry.js";
-import { openStore, redactUrl } from "../stores/open-store.js";
+import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
 import { ReceiverMetrics } from "./metrics.js";
@@ -23,7 +25,7 @@ export async function startServer(
   config: Config,
   secrets: ResolvedSecrets,
   logger: Logger,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Env,
 ): Promise<RunningServer> {
   // Sources are read before the store opens, so a mistake in PORTCALL_CONFIG fails at once.
   const receiveConfig = {

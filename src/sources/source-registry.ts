@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { ConfigError, splitSecrets } from "../config/config.js";
+import { splitSecrets } from "../config/config.js";
+import { ConfigError } from "../config/env.js";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { type LogisticsAuth, logisticsAuthHeaders } from "../core/logistics-auth.js";
 import {
   createFreightSource,
@@ -9,7 +11,6 @@ import {
   type ReceivingSource,
 } from "../core/receive.js";
 import { signBody } from "../core/signature.js";
-import { DEFAULT_SOURCE } from "../core/sink.js";
 import type { SourceSection, SourcesSection } from "./sources-config.js";
 
 /** A source ready to receive, and what a sender needs to deliver to it. */

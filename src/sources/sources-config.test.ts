@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ConfigError } from "../config/config.js";
 import { parseConfigFile } from "../config/config-file.js";
 import { configFileSchema } from "../config/config-file-schema.js";
+import { ConfigError } from "../config/env.js";
 import { createSourceRegistry } from "./source-registry.js";
 
 const ISSUE_SHAPE = `sources:

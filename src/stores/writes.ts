@@ -1,4 +1,4 @@
-import type { QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/sink.js";
+import type { QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/event-recorder.js";
 
 /** A write as queued for a group commit; plain data, so it can cross to a worker thread. */
 export interface RecordWrite {

@@ -4,13 +4,13 @@ import type { Config } from "../../config/config.js";
 import { readConfigFile } from "../../config/config-file-schema.js";
 import { parseEnvelope } from "../../core/envelope.js";
 import { parseLogisticsEnvelope } from "../../core/logistics-envelope.js";
-import { configFromEnv, isoOption, UsageError, withStore } from "../context.js";
+import { type CliContext, isoOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 /** Beyond this many, the table of missing events is cut short (--json lists them all). */
 const LISTED_MISSING = 50;
 
-export function registerBackfill(program: Command): void {
+export function registerBackfill(program: Command, cli: CliContext): void {
   program
     .command("backfill")
     .description("fetch events from Flexport's events API and store the ones the webhooks missed")
@@ -45,12 +45,10 @@ export function registerBackfill(program: Command): void {
           import("../../backfill/backfill-config.js"),
           import("../../backfill/open-flexport-client.js"),
         ]);
-        const source = backfillSource(configFromEnv(), options.source);
+        const source = backfillSource(cli.config(), options.source);
         const api =
-          source?.api === "logistics"
-            ? loadLogisticsApiConfig(process.env)
-            : loadFlexportApiConfig(process.env);
-        await withStore(async (store, config) => {
+          source?.api === "logistics" ? loadLogisticsApiConfig(cli.env) : loadFlexportApiConfig(cli.env);
+        await cli.withStore(async (store, config) => {
           const client = openFlexportEventsClient(api, {
             api: source?.api ?? "freight",
             dataDir: config.dataDir,

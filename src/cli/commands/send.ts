@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { readConfigFile } from "../../config/config-file-schema.js";
 import { resolveSecrets } from "../../config/secrets.js";
-import { DEFAULT_SOURCE } from "../../core/sink.js";
+import { DEFAULT_SOURCE } from "../../core/event-recorder.js";
 import { LOGISTICS_SAMPLES_DIR, loadSamples, SAMPLES_DIR } from "../../samples/samples.js";
 import { postDelivery } from "../../send/sign-and-post.js";
 import { createSourceRegistry } from "../../sources/source-registry.js";
-import { configFromEnv, UsageError } from "../context.js";
+import { type CliContext, UsageError } from "../context.js";
 
 interface SendOptions {
   readonly sample?: boolean;
@@ -14,7 +14,7 @@ interface SendOptions {
   readonly method?: string;
 }
 
-export function registerSend(program: Command): void {
+export function registerSend(program: Command, cli: CliContext): void {
   program
     .command("send")
     .description(
@@ -32,7 +32,7 @@ export function registerSend(program: Command): void {
       if (method !== "POST" && method !== "PUT") {
         throw new UsageError(`--method: "${options.method}" must be POST or PUT`);
       }
-      const config = configFromEnv();
+      const config = cli.config();
       const sections = readConfigFile(config).sources;
       if (options.source !== DEFAULT_SOURCE && sections?.[options.source] === undefined) {
         const known = [DEFAULT_SOURCE, ...Object.keys(sections ?? {})].join(", ");

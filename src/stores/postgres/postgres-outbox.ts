@@ -1,8 +1,6 @@
 import type pg from "pg";
-import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "./outbox.js";
-
-const iso = (value: Date | string | null): string | null =>
-  value instanceof Date ? value.toISOString() : value;
+import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
+import { isoText as iso } from "../plain-row.js";
 
 /**
  * The outbox on PostgreSQL, over the store's pool (its search_path names the schema).
@@ -141,7 +139,4 @@ export class PostgresOutbox implements Outbox {
       lastErrorAt: iso(r.last_error_at),
     }));
   }
-
-  /** The pool belongs to the store, which closes it. */
-  async close(): Promise<void> {}
 }

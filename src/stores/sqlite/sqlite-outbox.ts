@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
-import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "./outbox.js";
+import type Database from "better-sqlite3";
+import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
 
 interface ClaimRow {
   event_id: string;
@@ -16,21 +16,14 @@ interface ClaimRow {
 }
 
 /**
- * The outbox on SQLite, through its own connection. It never waits for the lock inside
- * SQLite (busy_timeout = 0, which would block the event loop the webhook path runs on):
- * when the writer thread holds the lock it sleeps asynchronously and tries again. Its
- * commits skip the fsync (synchronous = NORMAL): losing one in a power cut only means an
+ * The outbox on SQLite, on the connection the store opened for it. It never waits for the
+ * lock inside SQLite (busy_timeout = 0, which would block the event loop the webhook path
+ * runs on): when the writer thread holds the lock it sleeps asynchronously and tries again.
+ * Its commits skip the fsync (synchronous = NORMAL): losing one in a power cut only means an
  * event is delivered again, which every sink takes as a no-op.
  */
 export class SqliteOutbox implements Outbox {
-  private readonly db: Database.Database;
-
-  constructor(filename: string) {
-    this.db = new Database(filename);
-    this.db.pragma("busy_timeout = 0");
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-  }
+  constructor(private readonly db: Database.Database) {}
 
   async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
     const now = new Date().toISOString();
@@ -143,7 +136,8 @@ export class SqliteOutbox implements Outbox {
     }));
   }
 
-  async close(): Promise<void> {
+  /** Called by the store that opened the connection. */
+  close(): void {
     this.db.close();
   }
 

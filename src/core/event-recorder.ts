@@ -49,7 +49,7 @@ export type RecordOutcome = "stored" | "duplicate" | "conflict";
  * Where the receive decision puts what it accepted. Every promise resolves only once the
  * write is durable; a rejection means nothing can be promised and the client must retry.
  */
-export interface EventSink {
+export interface EventRecorder {
   record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome>;
   quarantine(body: QuarantinedBody, receivedAt: Date): Promise<void>;
 }
