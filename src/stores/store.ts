@@ -13,7 +13,11 @@ export interface EventSummary {
   readonly deliveries: number;
   readonly signature_alg: string | null;
   readonly payload_sha256: string;
+  /** How it reached the store: webhook, backfill or replay. */
   readonly source: string;
+  /** The configured source (endpoint) it arrived through; `default` for /webhooks/flexport. */
+  readonly source_name: string;
+  readonly api: "freight" | "logistics";
 }
 
 export interface StoredEvent extends EventSummary {
@@ -30,6 +34,7 @@ export interface RejectSummary {
   readonly received_at: string;
   readonly last_received_at: string;
   readonly deliveries: number;
+  readonly source_name: string;
   readonly bytes: number;
 }
 
@@ -39,6 +44,8 @@ export interface StoredReject extends RejectSummary {
 
 export interface EventQuery {
   readonly type?: string | undefined;
+  /** Only events of this configured source. */
+  readonly source?: string | undefined;
   /** Inclusive lower bound on received_at (ISO-8601). */
   readonly since?: string | undefined;
   readonly limit?: number | undefined;

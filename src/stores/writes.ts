@@ -12,6 +12,8 @@ export interface RecordWrite {
   readonly payload: string;
   readonly payloadSha256: string;
   readonly source: string;
+  readonly sourceName: string;
+  readonly api: string;
 }
 
 export interface QuarantineWrite {
@@ -23,6 +25,7 @@ export interface QuarantineWrite {
   readonly receivedAt: string;
   readonly payload: Uint8Array;
   readonly payloadSha256: string;
+  readonly sourceName: string;
 }
 
 export type Write = RecordWrite | QuarantineWrite;
@@ -43,6 +46,8 @@ export function toRecordWrite(op: RecordWrite["op"], event: VerifiedEvent, recei
     payload: event.payload,
     payloadSha256: event.payloadSha256,
     source: event.source,
+    sourceName: event.sourceName,
+    api: event.api,
   };
 }
 
@@ -56,6 +61,7 @@ export function toQuarantineWrite(body: QuarantinedBody, receivedAt: Date): Quar
     receivedAt: receivedAt.toISOString(),
     payload: body.payload,
     payloadSha256: body.payloadSha256,
+    sourceName: body.sourceName,
   };
 }
 
