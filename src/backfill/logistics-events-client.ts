@@ -20,7 +20,7 @@ export interface LogisticsEventsClientOptions {
 /**
  * `GET /logistics/api/<version>/events?type&after&limit&page_info`, bearer token. Each item is
  * `{id, type, time, payload}`; fetchPage hands back the pushed form of each (see
- * toPushedForm), so a backfilled event and a later webhook of it share one id.
+ * toPushedForm), so a backfilled event and a later webhook of it share one key.
  */
 export function createLogisticsEventsClient(options: LogisticsEventsClientOptions): FlexportEventsClient {
   const base = new URL(`${options.apiUrl}/`);
@@ -66,10 +66,11 @@ export function parseLogisticsEventsPage(text: string, headers: Headers, base: U
 }
 
 /**
- * A list item `{id, type, time, payload}` as the webhook would have pushed it. When the
- * payload already carries `logisticsEventId` it *is* the pushed body, and its exact text is
- * used. Otherwise the `logistics*` members are put in front of the payload's own members,
- * whose text is kept as sent; the bytes then differ from a push (see docs/logistics-api.md).
+ * A list item `{id, type, time, payload}` as the webhook would have pushed it: the payload's
+ * exact text. The reference types `payload` as the event's body, which is what a push
+ * carries; so a later push of the same event has the same `logisticsEventId` (or, for a
+ * body without one, the same bytes and so the same hash key) and is counted as a duplicate.
+ * The item's own `id`, `type` and `time` are not added: that would change the bytes.
  */
 export function toPushedForm(item: string): string | undefined {
   let value: unknown;
@@ -79,18 +80,9 @@ export function toPushedForm(item: string): string | undefined {
     return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const { id, type, time, payload } = value as Record<string, unknown>;
-  if (typeof id !== "string" || typeof type !== "string" || typeof payload !== "object" || payload === null) {
-    return undefined;
-  }
-  const raw = rawTopLevelMember(item, "payload");
-  if (raw === undefined || !raw.trimStart().startsWith("{")) return undefined;
-  if (typeof (payload as Record<string, unknown>).logisticsEventId === "string") return raw;
-  const inner = raw.trim().slice(1, -1).trim();
-  const head =
-    `"logisticsEventId":${JSON.stringify(id)},"logisticsEventType":${JSON.stringify(type)}` +
-    (typeof time === "string" ? `,"logisticsEventTime":${JSON.stringify(time)}` : "");
-  return `{${head}${inner.length > 0 ? `,${inner}` : ""}}`;
+  const payload = (value as Record<string, unknown>).payload;
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
+  return rawTopLevelMember(item, "payload");
 }
 
 function nextLink(link: string | null, base: URL): string | null {

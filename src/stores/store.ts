@@ -51,6 +51,12 @@ export interface EventQuery {
   readonly limit?: number | undefined;
 }
 
+export interface RejectQuery {
+  readonly limit?: number | undefined;
+  /** Only bodies sent to this configured source. */
+  readonly source?: string | undefined;
+}
+
 export interface MigrationResult {
   readonly version: number;
   readonly name: string;
@@ -78,7 +84,7 @@ export interface EventStore extends EventRecorder {
   insertIfAbsent(event: VerifiedEvent, receivedAt: Date): Promise<boolean>;
   listEvents(query: EventQuery): Promise<EventSummary[]>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
-  listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]>;
+  listRejects(query: RejectQuery): Promise<RejectSummary[]>;
   getReject(payloadSha256: string): Promise<StoredReject | undefined>;
   /** The export outbox in this store's database; the store owns it and closes it. */
   outbox(): Outbox;

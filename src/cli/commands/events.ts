@@ -7,52 +7,59 @@ export function registerEvents(program: Command, cli: CliContext): void {
     .command("events")
     .description("list stored events, newest first")
     .option("--type <type>", "only events of this type, e.g. /shipment_leg#departed")
+    .option("--source <name>", "only events of this source (default for /webhooks/flexport)")
     .option("--since <iso>", "only events first received at or after this time")
     .option("--limit <n>", "at most this many events")
     .option("--json", "print a JSON array for scripts")
-    .action(async (options: { type?: string; since?: string; limit?: string; json?: boolean }) => {
-      const query = {
-        type: options.type,
-        since: isoOption("--since", options.since),
-        limit: positiveIntOption("--limit", options.limit) ?? (options.json ? undefined : 50),
-      };
-      await cli.withStore(async (store) => {
-        const events = await store.listEvents(query);
-        if (options.json) {
-          printJson(
-            events.map((e) => ({
-              id: e.id,
-              type: e.type,
-              occurred_at: e.occurred_at,
-              created_at: e.created_at,
-              received_at: e.received_at,
-              last_received_at: e.last_received_at,
-              deliveries: e.deliveries,
-              signature_alg: e.signature_alg,
-              payload_sha256: e.payload_sha256,
-              source: e.source,
-            })),
+    .action(
+      async (options: { type?: string; source?: string; since?: string; limit?: string; json?: boolean }) => {
+        const query = {
+          type: options.type,
+          source: options.source,
+          since: isoOption("--since", options.since),
+          limit: positiveIntOption("--limit", options.limit) ?? (options.json ? undefined : 50),
+        };
+        await cli.withStore(async (store) => {
+          const events = await store.listEvents(query);
+          if (options.json) {
+            printJson(
+              events.map((e) => ({
+                id: e.id,
+                type: e.type,
+                occurred_at: e.occurred_at,
+                created_at: e.created_at,
+                received_at: e.received_at,
+                last_received_at: e.last_received_at,
+                deliveries: e.deliveries,
+                signature_alg: e.signature_alg,
+                payload_sha256: e.payload_sha256,
+                source: e.source,
+                source_name: e.source_name,
+                api: e.api,
+              })),
+            );
+            return;
+          }
+          if (events.length === 0) {
+            process.stdout.write("no events stored yet\n");
+            return;
+          }
+          process.stdout.write(
+            `${formatTable(
+              ["id", "type", "occurred at", "received at", "deliveries", "sig", "via", "source"],
+              events.map((e) => [
+                e.id,
+                e.type,
+                e.occurred_at,
+                e.received_at,
+                e.deliveries,
+                e.signature_alg,
+                e.source,
+                e.source_name,
+              ]),
+            )}\n`,
           );
-          return;
-        }
-        if (events.length === 0) {
-          process.stdout.write("no events stored yet\n");
-          return;
-        }
-        process.stdout.write(
-          `${formatTable(
-            ["id", "type", "occurred at", "received at", "deliveries", "sig", "source"],
-            events.map((e) => [
-              e.id,
-              e.type,
-              e.occurred_at,
-              e.received_at,
-              e.deliveries,
-              e.signature_alg,
-              e.source,
-            ]),
-          )}\n`,
-        );
-      });
-    });
+        });
+      },
+    );
 }

@@ -11,6 +11,7 @@ import type {
   EventStore,
   EventSummary,
   MigrationResult,
+  RejectQuery,
   RejectSummary,
   StoredEvent,
   StoredReject,
@@ -96,10 +97,11 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return rows[0] === undefined ? undefined : plainRow<StoredEvent>(rows[0]);
   }
 
-  async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
+  async listRejects(query: RejectQuery): Promise<RejectSummary[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
-      [query.limit ?? null],
+      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects
+       WHERE ($2::text IS NULL OR source_name = $2) ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
+      [query.limit ?? null, query.source ?? null],
     );
     return rows.map((r) => plainRow<RejectSummary>(r));
   }
