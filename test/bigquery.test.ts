@@ -18,6 +18,8 @@ function exportEvent(id: number, receivedAt = "2024-03-04T10:00:01.234Z"): Expor
     signatureAlg: "sha256",
     payload: makeEvent({ id }),
     payloadSha256: "0".repeat(64),
+    sourceName: "default",
+    api: "freight",
   };
 }
 
@@ -51,6 +53,8 @@ describe("BigQuery target", () => {
         "occurred_at TIMESTAMP",
         "created_at TIMESTAMP",
         "payload JSON",
+        "source_name STRING",
+        "api STRING",
       ],
     );
     assert.deepEqual(table?.timePartitioning, { type: "DAY", field: "ts" });
@@ -144,6 +148,8 @@ describe("BigQuery target", () => {
       occurred_at: "2024-03-04T09:58:00.000Z",
       created_at: "2024-03-04T10:00:00.000Z",
       payload: events[0]?.payload,
+      source_name: "default",
+      api: "freight",
     });
   });
 

@@ -31,6 +31,8 @@ export function createFunctionRecorder(options: FunctionRecorderOptions): EventR
         signatureAlg: event.signatureAlg,
         payload: event.payload,
         payloadSha256: event.payloadSha256,
+        sourceName: event.sourceName,
+        api: event.api,
       };
       let outcome: RecordOutcome = "stored";
       if (archive !== undefined) {

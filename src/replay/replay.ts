@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
-import { parseEnvelope } from "../core/envelope.js";
+import { LOGISTICS_ID_PREFIX, parseEnvelope } from "../core/envelope.js";
 import { DEFAULT_SOURCE, type VerifiedEvent } from "../core/event-recorder.js";
+import { parseLogisticsEnvelope } from "../core/logistics-envelope.js";
 import type { SignatureAlgorithm } from "../core/signature.js";
 import type { EventStore } from "../stores/store.js";
 
@@ -49,6 +50,8 @@ export interface ReplayOptions {
   readonly concurrency?: number;
   /** Called after each object; cheap to call, so throttle on the other side. */
   readonly onProgress?: (counts: Readonly<ReplayCounts>) => void;
+  /** The source the archive (or its `source=<name>/` prefix) holds; default: the default source. */
+  readonly sourceName?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 1024;
@@ -110,15 +113,18 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       counts.invalid += 1;
       if (problems.length < MAX_PROBLEMS) problems.push({ key: entry.key, reason });
     };
-    const parsed = parseEnvelope(object.payload);
+    const keyId = idFromKey(entry.key);
+    // The id says which API a body belongs to: Logistics API ids are namespaced.
+    const api = keyId?.startsWith(LOGISTICS_ID_PREFIX) ? "logistics" : "freight";
+    const sha256 = createHash("sha256").update(object.payload).digest("hex");
+    const parsed =
+      api === "logistics" ? parseLogisticsEnvelope(object.payload, sha256) : parseEnvelope(object.payload);
     if (!parsed.ok) return invalid(`${parsed.problem}: ${parsed.message}`);
     const { envelope } = parsed;
-    const sha256 = createHash("sha256").update(object.payload).digest("hex");
     const metadata = object.metadata;
     if (metadata !== null && metadata.payloadSha256 !== sha256) {
       return invalid(`bytes do not match the archived sha256 ${metadata.payloadSha256}`);
     }
-    const keyId = idFromKey(entry.key);
     if (keyId !== envelope.id)
       return invalid(`the key names id ${keyId ?? "(none)"} but the body has id ${envelope.id}`);
 
@@ -138,8 +144,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       payloadSha256: sha256,
       signatureAlg: signatureAlgorithm(metadata?.signatureAlg ?? null),
       source: "replay",
-      sourceName: DEFAULT_SOURCE,
-      api: "freight",
+      sourceName: options.sourceName ?? DEFAULT_SOURCE,
+      api,
     };
     if (await store.insertIfAbsent(event, new Date(receivedMs))) counts.inserted += 1;
     else counts.alreadyPresent += 1;

@@ -10,6 +10,9 @@ export interface ExportEvent {
   /** The exact body received (strict UTF-8 text). */
   readonly payload: string;
   readonly payloadSha256: string;
+  /** The configured source it arrived through (`default` for /webhooks/flexport). */
+  readonly sourceName: string;
+  readonly api: string;
 }
 
 /** Per event: delivered (or already there), or why not. */

@@ -47,6 +47,8 @@ export class PostgresOutbox implements Outbox {
       signature_alg: string | null;
       payload: string;
       payload_sha256: string;
+      source_name: string;
+      api: string;
     }>(
       `WITH due AS (
          SELECT sink, event_id FROM portcall_outbox
@@ -59,7 +61,7 @@ export class PostgresOutbox implements Outbox {
          FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
          RETURNING o.event_id, o.attempts)
        SELECT l.event_id, l.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-              e.signature_alg, e.payload, e.payload_sha256
+              e.signature_alg, e.payload, e.payload_sha256, e.source_name, e.api
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
       [sink, limit, leaseMs],
@@ -79,6 +81,8 @@ export class PostgresOutbox implements Outbox {
               signatureAlg: r.signature_alg,
               payload: r.payload,
               payloadSha256: r.payload_sha256,
+              sourceName: r.source_name,
+              api: r.api,
             },
     }));
   }

@@ -13,6 +13,8 @@ interface ClaimRow {
   signature_alg: string | null;
   payload: string;
   payload_sha256: string;
+  source_name: string;
+  api: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export class SqliteOutbox implements Outbox {
     const now = Date.now();
     const select = this.db.prepare<[string, string, number], ClaimRow>(`
       SELECT o.event_id, o.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-             e.signature_alg, e.payload, e.payload_sha256
+             e.signature_alg, e.payload, e.payload_sha256, e.source_name, e.api
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
@@ -75,6 +77,8 @@ export class SqliteOutbox implements Outbox {
               signatureAlg: r.signature_alg,
               payload: r.payload,
               payloadSha256: r.payload_sha256,
+              sourceName: r.source_name,
+              api: r.api,
             },
     }));
   }
