@@ -151,7 +151,7 @@ UNION ALL
 SELECT
   lk.key_kind,
   lk.key,
-  l.occurred_at AS at,
+  COALESCE(l.occurred_at, l.received_at) AS at,
   'logistics' AS api,
   l.source_name,
   l.event_id,
