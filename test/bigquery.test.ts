@@ -23,6 +23,14 @@ function exportEvent(id: number, receivedAt = "2024-03-04T10:00:01.234Z"): Expor
   };
 }
 
+const LOGISTICS_VIEWS = [
+  "logistics_orders",
+  "logistics_parcel_tracking",
+  "logistics_inbound",
+  "logistics_inventory_adjustments",
+  "supply_chain_timeline",
+];
+
 describe("BigQuery target", () => {
   let fake: FakeBigQuery;
   before(async () => {
@@ -41,6 +49,7 @@ describe("BigQuery target", () => {
         ["view", "proj-1.flexport.events_dedup", true],
         ["view", "proj-1.flexport.flexport_milestones", true],
         ["view", "proj-1.flexport.flexport_shipment_status", true],
+        ...LOGISTICS_VIEWS.map((v) => ["view", `proj-1.flexport.${v}`, true]),
       ],
     );
     const table = fake.tables.get("proj-1.flexport.events");
@@ -77,7 +86,7 @@ describe("BigQuery target", () => {
         );
     assert.deepEqual(
       created().map((b) => b.tableReference.tableId),
-      ["events", "events_dedup", "flexport_milestones", "flexport_shipment_status"],
+      ["events", "events_dedup", "flexport_milestones", "flexport_shipment_status", ...LOGISTICS_VIEWS],
     );
     const [milestones, status] = created().slice(2);
     assert.equal(milestones?.view?.useLegacySql, false);
@@ -94,9 +103,34 @@ describe("BigQuery target", () => {
     const again = await target.migrate();
     assert.deepEqual(
       again.map((s) => s.applied),
-      [false, false, false, false, false],
+      [false, false, false, false, false, ...LOGISTICS_VIEWS.map(() => false)],
     );
-    assert.equal(created().length, 4);
+    assert.equal(created().length, 4 + LOGISTICS_VIEWS.length);
+  });
+
+  it("migrate on a table made before sources → milestone views made; Logistics API views skipped, naming source_name, api", async () => {
+    fake.addTable("proj-1", "pre_sources", "events", [
+      { name: "id", type: "STRING" },
+      { name: "ts", type: "TIMESTAMP" },
+      { name: "type", type: "STRING" },
+      { name: "occurred_at", type: "TIMESTAMP" },
+      { name: "created_at", type: "TIMESTAMP" },
+      { name: "payload", type: "JSON" },
+    ]);
+    const target = new BigQueryTarget({ table: "proj-1.pre_sources.events", apiEndpoint: fake.url });
+    const steps = await target.migrate();
+    assert.deepEqual(
+      steps.slice(3).map((s) => [s.object, s.applied, s.skipped]),
+      [
+        ["proj-1.pre_sources.flexport_milestones", true, undefined],
+        ["proj-1.pre_sources.flexport_shipment_status", true, undefined],
+        ...LOGISTICS_VIEWS.map((v) => [
+          `proj-1.pre_sources.${v}`,
+          false,
+          "skipped: table events lacks source_name, api (see docs/views.md)",
+        ]),
+      ],
+    );
   });
 
   it("migrate on the original 3-column table → milestone views skipped, naming the missing columns", async () => {
@@ -123,6 +157,11 @@ describe("BigQuery target", () => {
           false,
           "skipped: table webhooks lacks type, occurred_at, created_at (see docs/views.md)",
         ],
+        ...LOGISTICS_VIEWS.map((v) => [
+          `proj-1.legacy_views.${v}`,
+          false,
+          "skipped: table webhooks lacks type, occurred_at, created_at, source_name, api (see docs/views.md)",
+        ]),
       ],
     );
     assert.deepEqual(

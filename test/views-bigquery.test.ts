@@ -94,6 +94,10 @@ const BIGQUERY_FUNCTIONS = new Set([
   "MIN",
   "ROW_NUMBER",
   "SAFE_OFFSET",
+  "SAFE_CAST",
+  "CAST",
+  "SUM",
+  "JSON_QUERY",
   "STRING_AGG",
   "STRUCT",
   "UNNEST",
@@ -193,7 +197,7 @@ describe("BigQuery milestone views (read, not run)", () => {
         .prepare(`SELECT * FROM ${view.viewId}`)
         .columns()
         .map((c) => c.name);
-      assert.ok(columns.length > 10);
+      assert.ok(columns.length > 5);
       assert.deepEqual(outputColumns(lex(view.query)), columns);
     });
   }

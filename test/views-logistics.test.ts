@@ -43,7 +43,7 @@ function normalise(row: Json): Json {
 
 const results = new Map<string, Record<string, Json[]>>();
 const VIEWS = {
-  timeline: "SELECT * FROM supply_chain_timeline ORDER BY key_kind, key, at, event_id",
+  timeline: "SELECT * FROM supply_chain_timeline ORDER BY key_kind, key, event_at, event_id",
   orders: "SELECT * FROM logistics_orders ORDER BY event_id",
   parcels: "SELECT * FROM logistics_parcel_tracking ORDER BY event_id",
   inbound: "SELECT * FROM logistics_inbound ORDER BY event_id",
@@ -69,7 +69,7 @@ for (const target of await storeTargets()) {
           (_, keys: string) =>
             `ORDER BY ${keys
               .split(", ")
-              .map((k) => (k === "at" ? k : `${k} COLLATE "C"`))
+              .map((k) => (k === "event_at" ? k : `${k} COLLATE "C"`))
               .join(", ")}`,
         );
         rows[name] = (await sqlRows<Json>(store, target.name === "postgres" ? pgSql : sql)).map(normalise);
@@ -99,7 +99,10 @@ for (const target of await storeTargets()) {
       );
       const discharge = freight.find((r) => r.type === "/ocean/shipment_container_leg#unloaded_off_board");
       const received = po.find((r) => r.type === "Inbound.Received");
-      assert.ok(String(discharge?.at) < String(received?.at), "time order: discharge before receipt");
+      assert.ok(
+        String(discharge?.event_at) < String(received?.event_at),
+        "time order: discharge before receipt",
+      );
     });
 
     it("timeline of SKU TKS-DO55-SGE → received 1200, shipped 2, returned 1; an unlinked SKU is absent", () => {

@@ -142,7 +142,7 @@ CREATE VIEW supply_chain_timeline AS
 SELECT
   k.key_kind,
   k.key,
-  COALESCE(m.occurred_at, m.created_at) AS at,
+  COALESCE(m.occurred_at, m.created_at) AS event_at,
   'freight' AS api,
   e.source_name,
   m.event_id,
@@ -157,7 +157,7 @@ UNION ALL
 SELECT
   lk.key_kind,
   lk.key,
-  COALESCE(l.occurred_at, l.received_at) AS at,
+  COALESCE(l.occurred_at, l.received_at) AS event_at,
   'logistics' AS api,
   l.source_name,
   l.event_id,
