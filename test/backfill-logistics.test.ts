@@ -3,7 +3,6 @@ import { after, before, describe, it } from "node:test";
 import { BackfillInterrupted, runBackfill } from "../src/backfill/backfill.js";
 import { loadLogisticsApiConfig } from "../src/backfill/backfill-config.js";
 import { openFlexportEventsClient } from "../src/backfill/open-flexport-client.js";
-import { parseLogisticsEnvelope } from "../src/core/logistics-envelope.js";
 import { LOGISTICS_SAMPLES_DIR, loadSamples } from "../src/samples/samples.js";
 import type { EventStore } from "../src/stores/store.js";
 import {
@@ -31,11 +30,7 @@ const items = texts.map((text, i) => {
 });
 const pushed = texts.filter((_, i) => i % 2 === 0);
 const missed = texts.filter((_, i) => i % 2 === 1);
-const source = {
-  name: "fulfilment",
-  api: "logistics" as const,
-  envelope: (body: Uint8Array, sha: string) => parseLogisticsEnvelope(body, sha),
-};
+const source = { sourceName: "fulfilment", api: "logistics" as const };
 const sources = {
   fulfilment: {
     api: "logistics" as const,

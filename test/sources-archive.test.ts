@@ -11,7 +11,12 @@ import type { EventStore } from "../src/stores/store.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 import { tempDir } from "./helpers/temp.js";
 
-const event = (id: string, payload: string, sourceName: string, api: string): ExportEvent => ({
+const event = (
+  id: string,
+  payload: string,
+  sourceName: string,
+  api: "freight" | "logistics",
+): ExportEvent => ({
   id,
   type: api === "logistics" ? "Order.Shipped" : "/shipment#created",
   occurredAt: null,
@@ -20,6 +25,7 @@ const event = (id: string, payload: string, sourceName: string, api: string): Ex
   signatureAlg: api === "logistics" ? null : "sha256",
   payload,
   payloadSha256: "",
+  source: "webhook",
   sourceName,
   api,
 });

@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
-import { type EnvelopeResult, parseEnvelope } from "../core/envelope.js";
-import { type ApiKind, DEFAULT_SOURCE, type VerifiedEvent } from "../core/event-recorder.js";
+import { DEFAULT_ORIGIN, type EventOrigin, verifiedEvent } from "../core/verified-event.js";
 import type { EventStore } from "../stores/store.js";
 import { type BackfillProgress, createBackfillState, type MissingEvent } from "./backfill-state.js";
 import type { EventsQuery, FlexportEventsClient } from "./flexport-events-client.js";
@@ -24,20 +22,8 @@ export interface BackfillOptions {
   readonly signal?: AbortSignal | undefined;
   readonly now?: (() => Date) | undefined;
   /** The source the events are recorded under, and how its bodies are read (default: freight). */
-  readonly source?: BackfillSource | undefined;
+  readonly source?: EventOrigin | undefined;
 }
-
-export interface BackfillSource {
-  readonly name: string;
-  readonly api: ApiKind;
-  envelope(body: Uint8Array, payloadSha256: string): EnvelopeResult;
-}
-
-const DEFAULT_BACKFILL_SOURCE: BackfillSource = {
-  name: DEFAULT_SOURCE,
-  api: "freight",
-  envelope: (body) => parseEnvelope(body),
-};
 
 export interface BackfillSummary extends Omit<BackfillProgress, "next"> {
   readonly dry_run: boolean;
@@ -57,7 +43,7 @@ export class BackfillInterrupted extends Error {
  */
 export async function runBackfill(options: BackfillOptions): Promise<BackfillSummary> {
   const { store, client, query } = options;
-  const source = options.source ?? DEFAULT_BACKFILL_SOURCE;
+  const source = options.source ?? DEFAULT_ORIGIN;
   const say = options.progress ?? (() => undefined);
   const now = options.now ?? (() => new Date());
   const key = {
@@ -95,41 +81,27 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     const receivedAt = now();
     const work: Promise<void>[] = [];
     for (const text of page.events) {
-      const bytes = Buffer.from(text, "utf8");
-      const payloadSha256 = createHash("sha256").update(bytes).digest("hex");
-      const parsed = source.envelope(bytes, payloadSha256);
+      const parsed = verifiedEvent(Buffer.from(text, "utf8"), null, "backfill", source);
       if (!parsed.ok) {
         progress.invalid++;
         say(`page ${progress.pages + 1}: skipped an element that is not a usable event (${parsed.message})`);
         continue;
       }
-      const { envelope } = parsed;
+      const { event } = parsed;
       // The filters are applied again here in case the API ignores one of them.
-      const occurred = envelope.occurredAt === null ? Number.NaN : Date.parse(envelope.occurredAt);
+      const occurred = event.occurredAt === null ? Number.NaN : Date.parse(event.occurredAt);
       const inWindow = !(occurred < sinceMs || occurred > untilMs);
-      if ((query.type !== undefined && envelope.type !== query.type) || !inWindow) {
+      if ((query.type !== undefined && event.type !== query.type) || !inWindow) {
         progress.outside++;
         continue;
       }
       // Offset pagination can repeat an event on two pages while new ones arrive.
-      if (seen.has(envelope.id)) continue;
-      seen.add(envelope.id);
+      if (seen.has(event.id)) continue;
+      seen.add(event.id);
       progress.fetched++;
-      const counts = progress.by_type[envelope.type] ?? { fetched: 0, present: 0, missing: 0 };
-      progress.by_type[envelope.type] = counts;
+      const counts = progress.by_type[event.type] ?? { fetched: 0, present: 0, missing: 0 };
+      progress.by_type[event.type] = counts;
       counts.fetched++;
-      const event: VerifiedEvent = {
-        id: envelope.id,
-        type: envelope.type,
-        occurredAt: envelope.occurredAt,
-        createdAt: envelope.createdAt,
-        payload: parsed.text,
-        payloadSha256,
-        signatureAlg: null,
-        source: "backfill",
-        sourceName: source.name,
-        api: source.api,
-      };
       const missing: MissingEvent = { id: event.id, type: event.type, occurred_at: event.occurredAt };
       const stored = options.dryRun
         ? store.getEvent(event.id).then((found) => found === undefined)

@@ -25,6 +25,14 @@ export const DEFAULT_SOURCE = "default";
 
 export type EventSource = "webhook" | "backfill" | "replay";
 
+/**
+ * The event as kept once committed: what was verified, and when it was first received
+ * (ISO-8601 UTC). The one shape the writer, the outbox, the sinks and the archive share.
+ */
+export interface KeptEvent extends VerifiedEvent {
+  readonly receivedAt: string;
+}
+
 export type RejectReason = "invalid_json" | "invalid_event" | "id_conflict";
 
 /** An authenticated body that is not a usable event; kept so nothing authenticated is lost. */

@@ -5,3 +5,4 @@ export * from "./logistics-auth.js";
 export * from "./logistics-envelope.js";
 export * from "./receive.js";
 export * from "./signature.js";
+export * from "./verified-event.js";

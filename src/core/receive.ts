@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { type EnvelopeResult, parseEnvelope } from "./envelope.js";
 import { ERRORS, type ErrorBody, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "./errors.js";
 import {
@@ -23,6 +22,7 @@ import {
   type VerifyFailure,
   verifySignature,
 } from "./signature.js";
+import { type EventOrigin, verifiedEvent } from "./verified-event.js";
 
 export interface ReceiveConfig extends SignatureOptions {
   readonly maxBodyBytes: number;
@@ -49,8 +49,9 @@ export interface ReceivingSource {
   readonly name: string;
   readonly api: ApiKind;
   readonly maxBodyBytes: number;
+  /** The source name, API and envelope reader events are labelled and read with; built once. */
+  readonly origin: EventOrigin;
   authenticate(body: Uint8Array, header: HeaderLookup): Authentication;
-  envelope(body: Uint8Array, payloadSha256: string): EnvelopeResult;
 }
 
 /** A freight (v2) source: HMAC over the raw bytes with any of its secrets. */
@@ -65,7 +66,7 @@ export function createFreightSource(name: string, config: ReceiveConfig): Receiv
         ? { ok: true, signatureAlg: verified.algorithm }
         : { ok: false, failure: verified.failure };
     },
-    envelope: (body) => parseEnvelope(body),
+    origin: { sourceName: name, api: "freight", envelope: (body) => parseEnvelope(body) },
   };
 }
 
@@ -84,7 +85,12 @@ export function createLogisticsSource(name: string, options: LogisticsSourceOpti
       const verified = verifyLogisticsAuth(options.auth, header);
       return verified.ok ? { ok: true, signatureAlg: null } : { ok: false, failure: verified.failure };
     },
-    envelope: (body, payloadSha256) => parseLogisticsEnvelope(body, payloadSha256, options),
+    origin: {
+      sourceName: name,
+      api: "logistics",
+      envelope: (body: Uint8Array, payloadSha256: string): EnvelopeResult =>
+        parseLogisticsEnvelope(body, payloadSha256, options),
+    },
   };
 }
 
@@ -97,32 +103,18 @@ export function decideFor(source: ReceivingSource, body: Uint8Array, header: Hea
   const verified = source.authenticate(body, header);
   if (!verified.ok) return { kind: "unauthorized", failure: verified.failure };
 
-  const payloadSha256 = createHash("sha256").update(body).digest("hex");
-  const parsed = source.envelope(body, payloadSha256);
-  if (!parsed.ok) {
-    return {
-      kind: "quarantine",
-      body: {
-        reason: parsed.problem,
-        detail: parsed.message,
-        payload: body,
-        payloadSha256,
-        eventId: null,
-        signatureAlg: verified.signatureAlg,
-        sourceName: source.name,
-      },
-    };
-  }
+  const result = verifiedEvent(body, verified.signatureAlg, "webhook", source.origin);
+  if (result.ok) return { kind: "event", event: result.event };
   return {
-    kind: "event",
-    event: {
-      ...parsed.envelope,
-      payload: parsed.text,
-      payloadSha256,
+    kind: "quarantine",
+    body: {
+      reason: result.problem,
+      detail: result.message,
+      payload: body,
+      payloadSha256: result.payloadSha256,
+      eventId: null,
       signatureAlg: verified.signatureAlg,
-      source: "webhook",
       sourceName: source.name,
-      api: source.api,
     },
   };
 }

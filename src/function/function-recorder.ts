@@ -1,8 +1,8 @@
 import type { Archive } from "../archive/archive.js";
 import type { EventRecorder, QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/event-recorder.js";
+import { keptEvent } from "../core/verified-event.js";
 import { archiveEvent } from "../sinks/archive-sink.js";
 import type { BigQueryTarget } from "../sinks/bigquery-sink.js";
-import type { ExportEvent } from "../sinks/export-sink.js";
 import type { FunctionLog } from "./function-log.js";
 
 export interface FunctionRecorderOptions {
@@ -22,18 +22,7 @@ export function createFunctionRecorder(options: FunctionRecorderOptions): EventR
   const { archive, bigquery, log } = options;
   return {
     async record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome> {
-      const exported: ExportEvent = {
-        id: event.id,
-        type: event.type,
-        occurredAt: event.occurredAt,
-        createdAt: event.createdAt,
-        receivedAt: receivedAt.toISOString(),
-        signatureAlg: event.signatureAlg,
-        payload: event.payload,
-        payloadSha256: event.payloadSha256,
-        sourceName: event.sourceName,
-        api: event.api,
-      };
+      const exported = keptEvent(event, receivedAt);
       let outcome: RecordOutcome = "stored";
       if (archive !== undefined) {
         const archived = await archiveEvent(archive, exported);

@@ -1,3 +1,7 @@
+import type { KeptEvent } from "../core/event-recorder.js";
+import { eventSourceOf, signatureAlgorithmOf } from "../core/verified-event.js";
+import type { ClaimedItem } from "./outbox.js";
+import { isoText } from "./plain-row.js";
 import type { EventQuery } from "./store.js";
 
 /** The columns of an EventSummary, in both dialects. */
@@ -36,4 +40,67 @@ export function listEventsSql(
     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY received_at DESC, id DESC LIMIT ${placeholder(params.length)}`;
   return { sql, params };
+}
+
+/** The flexport_events columns of a KeptEvent, for queries that join them in (the outbox). */
+export const keptEventColumns = (alias: string) =>
+  [
+    "id",
+    "type",
+    "occurred_at",
+    "created_at",
+    "received_at",
+    "signature_alg",
+    "payload",
+    "payload_sha256",
+    "source",
+    "source_name",
+    "api",
+  ]
+    .map((column) => `${alias}.${column}`)
+    .join(", ");
+
+export interface KeptEventRow {
+  readonly id: string;
+  readonly type: string;
+  readonly occurred_at: Date | string | null;
+  readonly created_at: Date | string | null;
+  readonly received_at: Date | string;
+  readonly signature_alg: string | null;
+  readonly payload: string;
+  readonly payload_sha256: string;
+  readonly source: string;
+  readonly source_name: string;
+  readonly api: string;
+}
+
+/** A row of keptEventColumns as a KeptEvent, whichever dialect read it. */
+export function keptEventFromRow(row: KeptEventRow): KeptEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    occurredAt: isoText(row.occurred_at),
+    createdAt: isoText(row.created_at),
+    receivedAt: isoText(row.received_at) ?? "",
+    signatureAlg: signatureAlgorithmOf(row.signature_alg),
+    payload: row.payload,
+    payloadSha256: row.payload_sha256,
+    source: eventSourceOf(row.source),
+    sourceName: row.source_name,
+    api: row.api === "logistics" ? "logistics" : "freight",
+  };
+}
+
+/** A claimed outbox row joined with its event (absent when the event is gone). */
+export type ClaimRow = { readonly event_id: string; readonly attempts: number } & (
+  | KeptEventRow
+  | { readonly id: null }
+);
+
+export function claimedItemFromRow(row: ClaimRow): ClaimedItem {
+  return {
+    eventId: row.event_id,
+    attempts: row.attempts,
+    event: row.id === null ? undefined : keptEventFromRow(row),
+  };
 }

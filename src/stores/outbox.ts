@@ -1,11 +1,11 @@
-import type { ExportEvent } from "../sinks/export-sink.js";
+import type { KeptEvent } from "../core/event-recorder.js";
 
 /** An outbox row claimed for delivery, with its event (undefined if the event is gone). */
 export interface ClaimedItem {
   readonly eventId: string;
   /** Failed deliveries so far. */
   readonly attempts: number;
-  readonly event: ExportEvent | undefined;
+  readonly event: KeptEvent | undefined;
 }
 
 export interface DeliveryFailure {

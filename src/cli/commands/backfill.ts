@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import type { BackfillSource, BackfillSummary } from "../../backfill/backfill.js";
+import type { BackfillSummary } from "../../backfill/backfill.js";
 import type { Config } from "../../config/config.js";
 import { readConfigFile } from "../../config/config-file-schema.js";
-import { parseEnvelope } from "../../core/envelope.js";
 import { parseLogisticsEnvelope } from "../../core/logistics-envelope.js";
+import type { EventOrigin } from "../../core/verified-event.js";
 import { type CliContext, isoOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
@@ -91,13 +91,17 @@ export function registerBackfill(program: Command, cli: CliContext): void {
 }
 
 /** The named source's api and envelope; undefined (the default freight source) without --source. */
-function backfillSource(config: Config, name: string | undefined): BackfillSource | undefined {
+function backfillSource(config: Config, name: string | undefined): EventOrigin | undefined {
   if (name === undefined || name === "default") return undefined;
   const section = readConfigFile(config).sources?.[name];
   if (section === undefined) throw new UsageError(`--source: no source "${name}" in PORTCALL_CONFIG`);
-  if (section.api === "freight") return { name, api: "freight", envelope: (body) => parseEnvelope(body) };
+  if (section.api === "freight") return { sourceName: name, api: "freight" };
   const options = { defaultType: section.event_type };
-  return { name, api: "logistics", envelope: (body, sha) => parseLogisticsEnvelope(body, sha, options) };
+  return {
+    sourceName: name,
+    api: "logistics",
+    envelope: (body: Uint8Array, sha: string) => parseLogisticsEnvelope(body, sha, options),
+  };
 }
 
 export function formatSummary(summary: BackfillSummary): string {

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { type ClaimRow, claimedItemFromRow, keptEventColumns } from "../event-queries.js";
 import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
 import { isoText as iso } from "../plain-row.js";
 
@@ -36,20 +37,7 @@ export class PostgresOutbox implements Outbox {
   }
 
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
-    const { rows } = await this.pool.query<{
-      event_id: string;
-      attempts: number;
-      id: string | null;
-      type: string;
-      occurred_at: Date | null;
-      created_at: Date | null;
-      received_at: Date;
-      signature_alg: string | null;
-      payload: string;
-      payload_sha256: string;
-      source_name: string;
-      api: string;
-    }>(
+    const { rows } = await this.pool.query<ClaimRow>(
       `WITH due AS (
          SELECT sink, event_id FROM portcall_outbox
          WHERE sink = $1 AND next_attempt_at <= now()
@@ -60,31 +48,12 @@ export class PostgresOutbox implements Outbox {
          UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
          FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
          RETURNING o.event_id, o.attempts)
-       SELECT l.event_id, l.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-              e.signature_alg, e.payload, e.payload_sha256, e.source_name, e.api
+       SELECT l.event_id, l.attempts, ${keptEventColumns("e")}
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
       [sink, limit, leaseMs],
     );
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event:
-        r.id === null
-          ? undefined
-          : {
-              id: r.id,
-              type: r.type,
-              occurredAt: iso(r.occurred_at),
-              createdAt: iso(r.created_at),
-              receivedAt: iso(r.received_at) ?? "",
-              signatureAlg: r.signature_alg,
-              payload: r.payload,
-              payloadSha256: r.payload_sha256,
-              sourceName: r.source_name,
-              api: r.api,
-            },
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {

@@ -1,21 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
+import { type ClaimRow, claimedItemFromRow, keptEventColumns } from "../event-queries.js";
 import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
-
-interface ClaimRow {
-  event_id: string;
-  attempts: number;
-  id: string | null;
-  type: string;
-  occurred_at: string | null;
-  created_at: string | null;
-  received_at: string;
-  signature_alg: string | null;
-  payload: string;
-  payload_sha256: string;
-  source_name: string;
-  api: string;
-}
 
 /**
  * The outbox on SQLite, on the connection the store opened for it. It never waits for the
@@ -47,8 +33,7 @@ export class SqliteOutbox implements Outbox {
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
     const now = Date.now();
     const select = this.db.prepare<[string, string, number], ClaimRow>(`
-      SELECT o.event_id, o.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-             e.signature_alg, e.payload, e.payload_sha256, e.source_name, e.api
+      SELECT o.event_id, o.attempts, ${keptEventColumns("e")}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
@@ -62,25 +47,7 @@ export class SqliteOutbox implements Outbox {
       for (const row of due) lease.run(until, sink, row.event_id);
       return due;
     });
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event:
-        r.id === null
-          ? undefined
-          : {
-              id: r.id,
-              type: r.type,
-              occurredAt: r.occurred_at,
-              createdAt: r.created_at,
-              receivedAt: r.received_at,
-              signatureAlg: r.signature_alg,
-              payload: r.payload,
-              payloadSha256: r.payload_sha256,
-              sourceName: r.source_name,
-              api: r.api,
-            },
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
