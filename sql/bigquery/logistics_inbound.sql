@@ -22,7 +22,7 @@ SELECT
     FROM UNNEST(JSON_QUERY_ARRAY(e.payload, '$.items')) AS i WITH OFFSET AS position
   ) AS skus,
   (
-    SELECT SUM(SAFE_CAST(JSON_VALUE(i, '$.receivedQuantity') AS NUMERIC))
+    SELECT SUM(SAFE_CAST(JSON_VALUE(i, '$.receivedQuantity') AS INT64))
     FROM UNNEST(JSON_QUERY_ARRAY(e.payload, '$.items')) AS i
   ) AS received_quantity
 FROM events AS e;

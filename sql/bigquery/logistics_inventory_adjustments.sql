@@ -13,6 +13,6 @@ SELECT
   e.occurred_at,
   JSON_VALUE(e.payload, '$.sku') AS sku,
   JSON_VALUE(e.payload, '$.warehouseId') AS warehouse_id,
-  SAFE_CAST(JSON_VALUE(e.payload, '$.quantity') AS NUMERIC) AS quantity,
+  SAFE_CAST(JSON_VALUE(e.payload, '$.quantity') AS INT64) AS quantity,
   JSON_VALUE(e.payload, '$.reason') AS reason
 FROM events AS e;

@@ -40,20 +40,20 @@ logistics AS (
 ),
 logistics_keys AS (
   SELECT l.id, 'purchase_order' AS key_kind, JSON_VALUE(l.payload, '$.purchaseOrderNumber') AS key,
-    CAST(NULL AS NUMERIC) AS quantity
+    CAST(NULL AS INT64) AS quantity
   FROM logistics AS l
   WHERE JSON_VALUE(l.payload, '$.purchaseOrderNumber') IS NOT NULL
   UNION ALL
-  SELECT l.id, 'sku', JSON_VALUE(l.payload, '$.sku'), SAFE_CAST(JSON_VALUE(l.payload, '$.quantity') AS NUMERIC)
+  SELECT l.id, 'sku', JSON_VALUE(l.payload, '$.sku'), SAFE_CAST(JSON_VALUE(l.payload, '$.quantity') AS INT64)
   FROM logistics AS l
   WHERE JSON_VALUE(l.payload, '$.sku') IS NOT NULL
   UNION ALL
   SELECT l.id, 'sku', JSON_VALUE(i, '$.sku'),
-    SAFE_CAST(COALESCE(JSON_VALUE(i, '$.receivedQuantity'), JSON_VALUE(i, '$.quantity')) AS NUMERIC)
+    SAFE_CAST(COALESCE(JSON_VALUE(i, '$.receivedQuantity'), JSON_VALUE(i, '$.quantity')) AS INT64)
   FROM logistics AS l, UNNEST(JSON_QUERY_ARRAY(l.payload, '$.items')) AS i
   WHERE JSON_VALUE(i, '$.sku') IS NOT NULL
   UNION ALL
-  SELECT l.id, 'sku', JSON_VALUE(i, '$.sku'), SAFE_CAST(JSON_VALUE(i, '$.quantity') AS NUMERIC)
+  SELECT l.id, 'sku', JSON_VALUE(i, '$.sku'), SAFE_CAST(JSON_VALUE(i, '$.quantity') AS INT64)
   FROM logistics AS l, UNNEST(JSON_QUERY_ARRAY(l.payload, '$.returnItems')) AS i
   WHERE JSON_VALUE(i, '$.sku') IS NOT NULL
 )
@@ -67,7 +67,7 @@ SELECT
   m.type,
   m.label,
   k.shipment_id,
-  CAST(NULL AS NUMERIC) AS quantity
+  CAST(NULL AS INT64) AS quantity
 FROM shipment_keys AS k
 JOIN `PROJECT.DATASET.flexport_milestones` AS m ON m.shipment_id = k.shipment_id
 JOIN freight AS f ON f.id = m.event_id
