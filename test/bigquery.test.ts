@@ -176,6 +176,7 @@ describe("BigQuery target", () => {
         ["proj-1.upgrade.events_dedup", true, true],
         ["proj-1.upgrade.flexport_milestones", true, true],
         ["proj-1.upgrade.flexport_shipment_status", false, false],
+        ...LOGISTICS_VIEWS.map((v) => [`proj-1.upgrade.${v}`, false, false]),
       ],
     );
     assert.equal(patches() - before, 2);
@@ -189,7 +190,7 @@ describe("BigQuery target", () => {
     const again = await target.migrate();
     assert.deepEqual(
       again.map((s) => s.applied),
-      [false, false, false, false, false],
+      [false, false, false, false, false, ...LOGISTICS_VIEWS.map(() => false)],
     );
     assert.equal(patches() - before, 2);
   });
