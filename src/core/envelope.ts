@@ -1,4 +1,4 @@
-import { rawTopLevelMember } from "./top-level-member.js";
+import { scanTopLevelMembers } from "./top-level-member.js";
 
 /** What portcall needs from a Flexport `Event` to key, index and store it. */
 export interface EventEnvelope {
@@ -18,6 +18,9 @@ export type EnvelopeResult =
 
 export const MAX_ID_LENGTH = 256;
 export const MAX_TYPE_LENGTH = 256;
+
+/** The members portcall reads; each must appear once, or stores and views could disagree. */
+const ENVELOPE_MEMBERS = ["id", "type", "occurred_at", "created_at"] as const;
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
@@ -43,8 +46,15 @@ export function parseEnvelope(body: Uint8Array): EnvelopeResult {
     return invalid("invalid_event", "body must be a JSON object (a Flexport event)");
   }
   const event = value as Record<string, unknown>;
+  const scan = scanTopLevelMembers(text, ENVELOPE_MEMBERS);
+  if (scan.duplicate !== undefined) {
+    return invalid(
+      "invalid_event",
+      `field "${scan.duplicate}" appears more than once at the top level; an ambiguous event is not guessed`,
+    );
+  }
 
-  const id = readId(event.id, text);
+  const id = readId(event.id, scan.raw.id ?? "");
   if (typeof id !== "string") return id;
 
   const type = event.type;
@@ -67,23 +77,17 @@ export function parseEnvelope(body: Uint8Array): EnvelopeResult {
   };
 }
 
-function readId(parsed: unknown, text: string): string | EnvelopeResult {
+function readId(parsed: unknown, rawId: string): string | EnvelopeResult {
   if (parsed === undefined || parsed === null) return invalid("invalid_event", 'field "id" is required');
   let id: string;
   if (typeof parsed === "string") {
     id = parsed;
   } else if (typeof parsed === "number") {
-    // The parsed number may have been rounded; the source token is the truth. The usual
-    // case (a safe integer, written canonically, first member or nearly) needs no full scan.
-    const first = rawTopLevelMember(text, "id", { first: true });
-    const raw =
-      Number.isSafeInteger(parsed) && first === String(parsed)
-        ? first
-        : (rawTopLevelMember(text, "id") ?? "");
-    if (!INTEGER.test(raw)) {
+    // The parsed number may have been rounded; the source token is the truth.
+    if (!INTEGER.test(rawId)) {
       return invalid("invalid_event", 'field "id" must be an integer or a string');
     }
-    id = raw;
+    id = rawId;
   } else {
     return invalid("invalid_event", 'field "id" must be an integer or a string');
   }
