@@ -1,6 +1,7 @@
 import { type Config, loadConfig } from "../config/config.js";
 import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
+import { TimeBoundError } from "../time-bounds.js";
 
 /** Raised for a mistake in how a command was called; main prints it without a stack. */
 export class UsageError extends Error {
@@ -35,12 +36,14 @@ export async function withStore<T>(run: (store: EventStore, config: Config) => P
   }
 }
 
-/** Parses an ISO-8601 date or timestamp option into a normalised UTC timestamp. */
-export function isoOption(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new UsageError(`${name}: "${value}" is not an ISO-8601 date or time`);
-  return new Date(ms).toISOString();
+/** Runs a parse of `--since` / `--until` (see time-bounds.ts), its mistakes as usage errors. */
+export function timeOptions<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof TimeBoundError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 export function positiveIntOption(name: string, value: string | undefined): number | undefined {

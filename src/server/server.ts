@@ -35,6 +35,8 @@ export async function startServer(
     },
   });
   let exporter: RunningExporter | undefined;
+  let app: App | undefined;
+  let address: string;
   try {
     // Start the store's writer (a thread for SQLite, a connection for PostgreSQL) while the
     // migrations run: it shortens the time to the first 200.
@@ -48,24 +50,30 @@ export async function startServer(
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
     // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
     exporter = await startExporter(store, loadExportConfig(env), logger);
+    app = buildApp({
+      store,
+      logger,
+      metrics,
+      receiveConfig: {
+        secrets: secrets.secrets,
+        acceptSha1: config.acceptSha1,
+        maxBodyBytes: config.maxBodyBytes,
+      },
+      timeouts: config,
+    });
+    address = await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+      throw listenError(error, config.host, config.port);
+    });
   } catch (error) {
+    // Whatever failed, nothing may keep the process alive: the exporter's timers, the
+    // store's writer thread or pool, a half-started HTTP server.
+    await app?.close().catch(() => undefined);
+    await exporter?.stop().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
 
-  const app = buildApp({
-    store,
-    logger,
-    metrics,
-    receiveConfig: {
-      secrets: secrets.secrets,
-      acceptSha1: config.acceptSha1,
-      maxBodyBytes: config.maxBodyBytes,
-    },
-    timeouts: config,
-  });
-  const address = await app.listen({ host: config.host, port: config.port });
-
+  const running = app;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -74,10 +82,10 @@ export async function startServer(
           { timeoutMs: config.shutdownTimeoutMs },
           "shutdown: in-flight requests took too long; closing",
         );
-        app.server.closeAllConnections();
+        running.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       try {
-        await app.close();
+        await running.close();
       } finally {
         clearTimeout(deadline);
         await exporter?.stop();
@@ -86,5 +94,20 @@ export async function startServer(
     })();
     return closing;
   };
-  return { app, store, url: address, close };
+  return { app: running, store, url: address, close };
+}
+
+/** Why the server could not listen, in terms of the variables that choose where. */
+function listenError(error: unknown, host: string, port: number): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${host}:${port}`;
+  const why =
+    code === "EADDRINUSE"
+      ? `${where} is already in use by another process; set PORT (or HOST) to a free address`
+      : code === "EACCES"
+        ? `not allowed to listen on ${where} (ports below 1024 need privileges); check PORT`
+        : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN"
+          ? `${host} is not an address of this machine; check HOST`
+          : `cannot listen on ${where} (${error instanceof Error ? error.message : String(error)}); check HOST and PORT`;
+  return new Error(`cannot start the HTTP server: ${why}`, { cause: error });
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { BackfillSummary } from "../../backfill/backfill.js";
-import { isoOption, UsageError, withStore } from "../context.js";
+import { timeBounds } from "../../time-bounds.js";
+import { timeOptions, withStore } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 /** Beyond this many, the table of missing events is cut short (--json lists them all). */
@@ -10,17 +11,22 @@ export function registerBackfill(program: Command): void {
   program
     .command("backfill")
     .description("fetch events from Flexport's events API and store the ones the webhooks missed")
-    .requiredOption("--since <iso>", "first occurred_at to fetch (inclusive)")
-    .option("--until <iso>", "last occurred_at to fetch (inclusive); default: now")
-    .option("--type <type>", "only events of this type, e.g. /shipment#arrived")
+    .requiredOption(
+      "--since <date>",
+      "first occurred_at to fetch: a date (YYYY-MM-DD, from its start) or ISO-8601 time, inclusive (required)",
+    )
+    .option(
+      "--until <date>",
+      "last occurred_at to fetch: a date (YYYY-MM-DD, the whole day) or ISO-8601 time, inclusive (default: no upper bound)",
+    )
+    .option("--type <type>", "only events of this type, e.g. /shipment#arrived (default: every type)")
     .option("--dry-run", "report the missing events without storing anything")
     .option("--json", "print the summary as JSON for scripts")
     .action(
       async (options: { since: string; until?: string; type?: string; dryRun?: boolean; json?: boolean }) => {
-        const since = isoOption("--since", options.since) as string;
-        const until = isoOption("--until", options.until);
-        if (until !== undefined && until < since)
-          throw new UsageError(`--until (${until}) is before --since (${since})`);
+        const bounds = timeOptions(() => timeBounds(options.since, options.until));
+        const since = bounds.since?.iso as string;
+        const until = bounds.until?.iso;
         const [{ runBackfill }, { loadFlexportApiConfig }, { openFlexportEventsClient }] = await Promise.all([
           import("../../backfill/backfill.js"),
           import("../../backfill/backfill-config.js"),

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { isoOption, positiveIntOption, withStore } from "../context.js";
+import { timeBounds } from "../../time-bounds.js";
+import { positiveIntOption, timeOptions, withStore } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 export function registerEvents(program: Command): void {
@@ -13,7 +14,7 @@ export function registerEvents(program: Command): void {
     .action(async (options: { type?: string; since?: string; limit?: string; json?: boolean }) => {
       const query = {
         type: options.type,
-        since: isoOption("--since", options.since),
+        since: timeOptions(() => timeBounds(options.since, undefined)).since?.iso,
         limit: positiveIntOption("--limit", options.limit) ?? (options.json ? undefined : 50),
       };
       await withStore(async (store) => {

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { openArchive } from "../../archive/open-archive.js";
 import { createProgressLine } from "../../replay/progress-line.js";
-import { parseReplayRange, type ReplayCounts, type ReplayRange, replay } from "../../replay/replay.js";
-import { positiveIntOption, UsageError, withStore } from "../context.js";
+import { parseReplayRange, type ReplayCounts, replay } from "../../replay/replay.js";
+import { positiveIntOption, timeOptions, UsageError, withStore } from "../context.js";
 import { printJson } from "../table.js";
 
 export function registerReplay(program: Command): void {
@@ -10,8 +10,14 @@ export function registerReplay(program: Command): void {
     .command("replay")
     .description("load archived raw events into the configured database, idempotently")
     .argument("<archive-url>", "file:<dir> or gs://<bucket>/<prefix>")
-    .option("--since <date>", "only events received on or after this date (YYYY-MM-DD) or ISO-8601 time")
-    .option("--until <date>", "only events received up to this date (inclusive) or ISO-8601 time")
+    .option(
+      "--since <date>",
+      "only events received on or after this date (YYYY-MM-DD, from its start) or ISO-8601 time (default: no lower bound)",
+    )
+    .option(
+      "--until <date>",
+      "only events received up to this date (YYYY-MM-DD, the whole day) or ISO-8601 time, inclusive (default: no upper bound)",
+    )
     .option("--concurrency <n>", "objects read and written at once (default: 1024 for file:, 64 for gs://)")
     .option("--json", "print the summary as JSON for scripts")
     .action(
@@ -19,12 +25,7 @@ export function registerReplay(program: Command): void {
         url: string,
         options: { since?: string; until?: string; concurrency?: string; json?: boolean },
       ) => {
-        let range: ReplayRange;
-        try {
-          range = parseReplayRange(options.since, options.until);
-        } catch (error) {
-          throw new UsageError(error instanceof Error ? error.message : String(error));
-        }
+        const range = timeOptions(() => parseReplayRange(options.since, options.until));
         const concurrency = positiveIntOption("--concurrency", options.concurrency);
         const archive = await openArchive(url, { name: "archive-url" }).catch((error: unknown) => {
           throw new UsageError(error instanceof Error ? error.message : String(error));
