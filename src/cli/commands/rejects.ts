@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { positiveIntOption, UsageError, withStore } from "../context.js";
-import { formatTable, printJson } from "../table.js";
+import { type CliContext, positiveIntOption, UsageError } from "../context.js";
+import { printRows } from "../table.js";
 
-export function registerRejects(program: Command): void {
+export function registerRejects(program: Command, cli: CliContext): void {
   program
     .command("rejects")
     .description("list authenticated bodies that were quarantined instead of stored, and why")
@@ -11,7 +11,7 @@ export function registerRejects(program: Command): void {
     .option("--raw <sha256>", "write the exact quarantined bytes of one body to stdout")
     .action(async (options: { limit?: string; json?: boolean; raw?: string }) => {
       const limit = positiveIntOption("--limit", options.limit);
-      await withStore(async (store) => {
+      await cli.withStore(async (store) => {
         if (options.raw !== undefined) {
           const reject = await store.getReject(options.raw);
           if (reject === undefined) throw new UsageError(`no quarantined body with sha256 ${options.raw}`);
@@ -19,28 +19,20 @@ export function registerRejects(program: Command): void {
           return;
         }
         const rejects = await store.listRejects({ limit });
-        if (options.json) {
-          printJson(rejects);
-          return;
-        }
-        if (rejects.length === 0) {
-          process.stdout.write("no quarantined bodies\n");
-          return;
-        }
-        process.stdout.write(
-          `${formatTable(
-            ["sha256", "reason", "detail", "event id", "received at", "deliveries", "bytes"],
-            rejects.map((r) => [
-              r.payload_sha256.slice(0, 12),
-              r.reason,
-              r.detail,
-              r.event_id,
-              r.received_at,
-              r.deliveries,
-              r.bytes,
-            ]),
-          )}\n`,
-        );
+        printRows(rejects, {
+          json: options.json,
+          empty: "no quarantined bodies",
+          columns: ["sha256", "reason", "detail", "event id", "received at", "deliveries", "bytes"],
+          cells: (r) => [
+            r.payload_sha256.slice(0, 12),
+            r.reason,
+            r.detail,
+            r.event_id,
+            r.received_at,
+            r.deliveries,
+            r.bytes,
+          ],
+        });
       });
     });
 }
