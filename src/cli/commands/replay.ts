@@ -3,7 +3,7 @@ import { openArchive } from "../../archive/open-archive.js";
 import { createProgressLine } from "../../replay/progress-line.js";
 import { parseReplayRange, type ReplayCounts, replay } from "../../replay/replay.js";
 import { type CliContext, positiveIntOption, timeOptions, UsageError } from "../context.js";
-import { printJson } from "../table.js";
+import { printable, printJson } from "../table.js";
 
 export function registerReplay(program: Command, cli: CliContext): void {
   program
@@ -63,7 +63,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
             );
           }
           for (const problem of summary.problems) {
-            process.stderr.write(`invalid: ${problem.key}: ${problem.reason}\n`);
+            process.stderr.write(`invalid: ${printable(problem.key)}: ${printable(problem.reason)}\n`);
           }
           if (summary.invalid > summary.problems.length) {
             process.stderr.write(`invalid: … and ${summary.invalid - summary.problems.length} more\n`);
