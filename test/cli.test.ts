@@ -75,8 +75,8 @@ for (const target of await storeTargets()) {
       }
     });
 
-    it("event <id> → summary and parsed payload as JSON", async () => {
-      const result = await runCli(["event", sampleIds[0] ?? ""], env);
+    it("event <id> --json → summary and parsed payload as JSON", async () => {
+      const result = await runCli(["event", sampleIds[0] ?? "", "--json"], env);
       const event = jsonOf<{ id: string; payload: { id: number } }>(result);
       assert.equal(event.id, sampleIds[0]);
       assert.equal(String(event.payload.id), sampleIds[0]);

@@ -103,6 +103,8 @@ export interface RowsView<Row> {
   readonly empty: string;
   readonly columns: readonly string[];
   readonly cells: (row: Row) => readonly unknown[];
+  /** A line under the table (not in --json), e.g. how many rows were left out. */
+  readonly footer?: string;
   /** What --json prints; the rows themselves by default. */
   readonly jsonOf?: (rows: readonly Row[]) => unknown;
 }
@@ -111,5 +113,8 @@ export interface RowsView<Row> {
 export function printRows<Row>(rows: readonly Row[], view: RowsView<Row>): void {
   if (view.json) printJson(view.jsonOf === undefined ? rows : view.jsonOf(rows));
   else if (rows.length === 0) process.stdout.write(`${view.empty}\n`);
-  else process.stdout.write(`${formatTable(view.columns, rows.map(view.cells))}\n`);
+  else {
+    const footer = view.footer === undefined ? "" : `${view.footer}\n`;
+    process.stdout.write(`${formatTable(view.columns, rows.map(view.cells))}\n${footer}`);
+  }
 }

@@ -70,9 +70,13 @@ export interface EventStore extends EventRecorder {
   /** Stores an event only if its id is unknown, without counting a delivery (backfill, replay). */
   insertIfAbsent(event: VerifiedEvent, receivedAt: Date): Promise<boolean>;
   listEvents(query: EventQuery): Promise<EventSummary[]>;
+  /** How many events match the query's filters (its limit is ignored). */
+  countEvents(query: EventQuery): Promise<number>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
   listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]>;
   getReject(payloadSha256: string): Promise<StoredReject | undefined>;
+  /** The full hashes of up to `limit` quarantined bodies whose hash starts with a hex prefix. */
+  rejectHashesStartingWith(prefix: string, limit: number): Promise<string[]>;
   /** The export outbox in this store's database; the store owns it and closes it. */
   outbox(): Outbox;
   /** Read-only answers from the milestone views of this store's database. */

@@ -7,9 +7,12 @@ export function registerEvents(program: Command, cli: CliContext): void {
   program
     .command("events")
     .description("list stored events, newest first")
-    .option("--type <type>", "only events of this type, e.g. /shipment_leg#departed")
-    .option("--since <iso>", "only events first received at or after this time")
-    .option("--limit <n>", "at most this many events")
+    .option("--type <type>", "only events of this type, e.g. /shipment_leg#departed (default: every type)")
+    .option(
+      "--since <date>",
+      "only events first received at or after this date (YYYY-MM-DD, from its start) or ISO-8601 time (default: no lower bound)",
+    )
+    .option("--limit <n>", "at most this many events (default: 50 in the table, all with --json)")
     .option("--json", "print a JSON array for scripts")
     .action(async (options: { type?: string; since?: string; limit?: string; json?: boolean }) => {
       const query = {
@@ -19,9 +22,23 @@ export function registerEvents(program: Command, cli: CliContext): void {
       };
       await cli.withStore(async (store) => {
         const events = await store.listEvents(query);
+        const filtered = query.type !== undefined || query.since !== undefined;
+        // Only a short answer needs the counts: "none match" or "N more not shown".
+        const matching =
+          !options.json && (events.length === 0 ? filtered : events.length === query.limit)
+            ? await store.countEvents(query)
+            : events.length;
+        const empty = filtered
+          ? `no events match these filters (${await store.countEvents({})} stored in all)`
+          : "no events stored yet";
         printRows(events, {
           json: options.json,
-          empty: "no events stored yet",
+          empty,
+          ...(matching > events.length
+            ? {
+                footer: `… ${matching - events.length} more event${matching - events.length === 1 ? "" : "s"} not shown (use --limit or --json)`,
+              }
+            : {}),
           columns: ["id", "type", "occurred at", "received at", "deliveries", "sig", "source"],
           cells: (e) => [e.id, e.type, e.occurred_at, e.received_at, e.deliveries, e.signature_alg, e.source],
         });
