@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { verifiedEvent } from "../src/core/verified-event.js";
 import { packagePath } from "../src/paths.js";
 import { openStore } from "../src/stores/open-store.js";
 import { runCli } from "./helpers/cli.js";
 import { sha256 } from "./helpers/events.js";
-import { storeTargets, type TestStore } from "./helpers/stores.js";
+import { postgresUnavailable, storeTargets, TEST_PG_URL, type TestStore } from "./helpers/stores.js";
 import { tempDir } from "./helpers/temp.js";
 
 describe("serve on a port already in use", () => {
@@ -184,5 +185,83 @@ describe("portcall --version", () => {
     assert.equal(result.code, 0, result.stderr);
     const { version } = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
     assert.equal(result.stdout.toString().trim(), version);
+  });
+});
+
+const READ_COMMANDS = [["events"], ["event", "1"], ["rejects"], ["shipments"], ["timeline", "1"], ["status"]];
+
+describe("read-only commands create nothing", () => {
+  it("each read command on a sqlite path that does not exist → exit 2 naming DATABASE_URL; no folder, no file", async () => {
+    const dir = `${tempDir()}/no/such/dir`;
+    for (const args of READ_COMMANDS) {
+      const result = await runCli(args, { DATABASE_URL: `sqlite:${dir}/x.db` });
+      assert.equal(result.code, 2, `${args[0]}: ${result.stderr}`);
+      assert.match(result.stderr, /DATABASE_URL: no portcall database at .*x\.db/);
+      assert.match(result.stderr, /portcall migrate/);
+      assert.equal(existsSync(`${tempDir()}/no`), false);
+    }
+    assert.equal(existsSync(dir), false, "the folder was not created");
+  });
+
+  it("a read command with PORTCALL_DB_SCHEMA naming no portcall schema → exit 2 naming it; no schema created", async (t) => {
+    const problem = await postgresUnavailable();
+    if (problem !== undefined && process.env.CI !== "true") return t.skip(problem);
+    const schema = `typo_${process.pid}_${Date.now()}`;
+    for (const args of READ_COMMANDS) {
+      const result = await runCli(args, { DATABASE_URL: TEST_PG_URL, PORTCALL_DB_SCHEMA: schema });
+      assert.equal(result.code, 2, `${args[0]}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`PORTCALL_DB_SCHEMA: no portcall tables in schema "${schema}"`));
+    }
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    try {
+      const { rowCount } = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+      assert.equal(rowCount, 0, "the schema was not created");
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe("errors name the variable and what to check; one exit-code convention", () => {
+  it("usage mistakes commander finds (unknown option, unknown command, missing argument) → exit 2", async () => {
+    for (const args of [["events", "--bogus"], ["no-such-command"], ["event"]]) {
+      const result = await runCli(args, { DATABASE_URL: `sqlite:${tempDir()}/x.db` });
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    }
+    assert.equal((await runCli(["--help"], {})).code, 0);
+  });
+
+  it("unsupported DATABASE_URL scheme → exit 2 naming DATABASE_URL", async () => {
+    const result = await runCli(["events"], { DATABASE_URL: "mysql://x" });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /DATABASE_URL: unsupported scheme/);
+  });
+
+  it("PostgreSQL refusing the connection → exit 1 naming DATABASE_URL, host and port; never the password", async () => {
+    const result = await runCli(["events"], { DATABASE_URL: "postgres://postgres:hunter2@127.0.0.1:1/test" });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /DATABASE_URL: .*127\.0\.0\.1:1.*refused.*check the host and port/);
+    assert.doesNotMatch(result.stderr, /hunter2/);
+  });
+
+  it("unknown role or database → exit 2 naming DATABASE_URL and which to check; never the password", async (t) => {
+    const problem = await postgresUnavailable();
+    if (problem !== undefined && process.env.CI !== "true") return t.skip(problem);
+    const url = new URL(TEST_PG_URL);
+    url.username = "no_such_role_portcall";
+    url.password = "hunter2";
+    const role = await runCli(["events"], { DATABASE_URL: url.toString() });
+    assert.equal(role.code, 2, role.stderr);
+    assert.match(role.stderr, /DATABASE_URL: .*role "no_such_role_portcall".*check the role/);
+    assert.doesNotMatch(role.stderr, /hunter2/);
+    const database = new URL(TEST_PG_URL);
+    database.pathname = "/no_such_database_portcall";
+    const db = await runCli(["events"], { DATABASE_URL: database.toString() });
+    assert.equal(db.code, 2, db.stderr);
+    assert.match(
+      db.stderr,
+      /DATABASE_URL: .*database "no_such_database_portcall" does not exist.*check the database/,
+    );
   });
 });

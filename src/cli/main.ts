@@ -42,7 +42,8 @@ try {
 } catch (error) {
   // Only this entry point prints and exits; commands throw.
   if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
+    // Commander has printed its message; help and --version end 0, every usage mistake 2.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof ConfigError || error instanceof UsageError) {
     process.stderr.write(`portcall: ${error.message}\n`);
     process.exitCode = 2;

@@ -65,6 +65,11 @@ export interface EventStore extends EventRecorder {
   readonly dialect: "sqlite" | "postgres";
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<MigrationResult[]>;
+  /**
+   * The migration versions recorded in this database (PostgreSQL: this schema), or undefined
+   * when it holds no portcall tables at all. Creates nothing: read-only commands ask this.
+   */
+  appliedMigrations(): Promise<ReadonlySet<number> | undefined>;
   /** Resolves when the store can take a write now; rejects with the reason otherwise. */
   ping(): Promise<void>;
   /** Stores an event only if its id is unknown, without counting a delivery (backfill, replay). */

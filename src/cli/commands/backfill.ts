@@ -33,7 +33,7 @@ export function registerBackfill(program: Command, cli: CliContext): void {
           import("../../backfill/open-flexport-client.js"),
         ]);
         const api = loadFlexportApiConfig(cli.env);
-        await cli.withStore(async (store, config) => {
+        await cli.withWritableStore(async (store, config) => {
           const client = openFlexportEventsClient(api, {
             dataDir: config.dataDir,
             retry: {

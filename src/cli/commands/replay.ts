@@ -31,7 +31,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
           throw new UsageError(error instanceof Error ? error.message : String(error));
         });
         const progress = createProgressLine();
-        await cli.withStore(async (store) => {
+        await cli.withWritableStore(async (store) => {
           const summary = await replay({
             archive,
             store,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { resolveSecrets } from "../../config/secrets.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, explainStoreError } from "../context.js";
 
 export function registerServe(program: Command, cli: CliContext): void {
   program
@@ -35,7 +35,9 @@ export function registerServe(program: Command, cli: CliContext): void {
         },
         "webhook secrets loaded",
       );
-      const server = await startServer(config, secrets, logger, cli.env);
+      const server = await startServer(config, secrets, logger, cli.env).catch((error: unknown) => {
+        throw explainStoreError(error, config);
+      });
       logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
 
       const shutdown = (signal: string) => {

@@ -85,6 +85,16 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return migrate(postgresMigrationLock(this.pool, this.options.schema));
   }
 
+  async appliedMigrations(): Promise<ReadonlySet<number> | undefined> {
+    const table = `${this.options.schema}.portcall_migrations`;
+    const { rows } = await this.pool.query<{ found: string | null }>("SELECT to_regclass($1) AS found", [
+      table,
+    ]);
+    if (rows[0]?.found === null || rows[0]?.found === undefined) return undefined;
+    const applied = await this.pool.query<{ version: number }>(`SELECT version FROM ${table}`);
+    return new Set(applied.rows.map((r) => r.version));
+  }
+
   async ping(): Promise<void> {
     await this.pool.query("SELECT 1");
   }

@@ -70,6 +70,15 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
     return migrate(sqliteMigrationLock(this.db));
   }
 
+  async appliedMigrations(): Promise<ReadonlySet<number> | undefined> {
+    const table = this.db
+      .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'portcall_migrations'")
+      .get();
+    if (table === undefined) return undefined;
+    const rows = this.db.prepare<[], { version: number }>("SELECT version FROM portcall_migrations").all();
+    return new Set(rows.map((r) => r.version));
+  }
+
   async ping(): Promise<void> {
     this.db.prepare("SELECT 1").get();
     const reply = await this.request({ seq: this.nextSeq(), kind: "ping" });
