@@ -5,7 +5,9 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { verifiedEvent } from "../src/core/verified-event.js";
 import { packagePath } from "../src/paths.js";
+import { ReceiverMetrics } from "../src/server/metrics.js";
 import { openStore } from "../src/stores/open-store.js";
+import type { EventStore } from "../src/stores/store.js";
 import { runCli } from "./helpers/cli.js";
 import { sha256 } from "./helpers/events.js";
 import { postgresUnavailable, storeTargets, TEST_PG_URL, type TestStore } from "./helpers/stores.js";
@@ -263,5 +265,55 @@ describe("errors name the variable and what to check; one exit-code convention",
       db.stderr,
       /DATABASE_URL: .*database "no_such_database_portcall" does not exist.*check the database/,
     );
+  });
+});
+
+describe("status as a health check; the export backlog as metrics", () => {
+  async function storeWithBacklog(): Promise<{ databaseUrl: string; store: EventStore }> {
+    const databaseUrl = `sqlite:${tempDir()}/portcall.db`;
+    const store = await openStore({ databaseUrl });
+    await store.migrate();
+    await store.outbox().enableSinks([{ name: "archive", target: "file:/tmp/portcall-archive" }]);
+    assert.equal(await store.insertIfAbsent(storedEvent(7_500_001, "/a#x"), new Date()), true);
+    return { databaseUrl, store };
+  }
+
+  it("status → exit 0 while the backlog is young; exit 1 once its oldest event is older than --max-age", async () => {
+    const { databaseUrl, store } = await storeWithBacklog();
+    await store.close();
+    const young = await runCli(["status"], { DATABASE_URL: databaseUrl });
+    assert.equal(young.code, 0, young.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const old = await runCli(["status", "--max-age", "1"], { DATABASE_URL: databaseUrl });
+    assert.equal(old.code, 1, old.stderr);
+    assert.match(old.stderr, /archive: the oldest unexported event is .* old \(more than --max-age 1 s\)/);
+    assert.match(old.stdout.toString(), /archive/, "the table is still printed");
+  });
+
+  it("status → exit 1 when a sink's last export failed", async () => {
+    const { databaseUrl, store } = await storeWithBacklog();
+    try {
+      await store.outbox().fail("archive", [{ eventId: "7500001", error: "disk full", retryAt: new Date() }]);
+    } finally {
+      await store.close();
+    }
+    const result = await runCli(["status", "--json"], { DATABASE_URL: databaseUrl });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /archive: the last export failed: disk full/);
+    assert.equal((JSON.parse(result.stdout.toString()) as unknown[]).length, 1, "--json output unchanged");
+  });
+
+  it("/metrics → export backlog size and oldest pending age per sink", async () => {
+    const { store } = await storeWithBacklog();
+    try {
+      const metrics = new ReceiverMetrics({ defaultMetrics: false });
+      metrics.watchOutbox(store.outbox());
+      const text = await metrics.registry.metrics();
+      assert.match(text, /^portcall_export_backlog_events\{sink="archive"\} 1$/m);
+      assert.match(text, /^portcall_export_oldest_pending_age_seconds\{sink="archive"\} \d+(\.\d+)?$/m);
+      assert.match(text, /^portcall_export_last_failed\{sink="archive"\} 0$/m);
+    } finally {
+      await store.close();
+    }
   });
 });

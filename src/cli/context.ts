@@ -115,3 +115,9 @@ export function positiveIntOption(name: string, value: string | undefined): numb
     throw new UsageError(`${name}: "${value}" is not a positive whole number`);
   return Number(value);
 }
+
+export function nonNegativeIntOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${name}: "${value}" is not a whole number`);
+  return Number(value);
+}

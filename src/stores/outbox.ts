@@ -47,3 +47,8 @@ export interface Outbox {
   fail(sink: string, failures: readonly DeliveryFailure[]): Promise<void>;
   status(): Promise<SinkStatus[]>;
 }
+
+/** The sink's most recent attempt failed: an error newer than its last success. */
+export function exportFailedLast(s: SinkStatus): boolean {
+  return s.lastErrorAt !== null && (s.lastSuccessAt === null || s.lastErrorAt > s.lastSuccessAt);
+}
