@@ -10,6 +10,8 @@ import { openStore } from "../src/stores/open-store.js";
 import type { EventStore } from "../src/stores/store.js";
 import { runCli } from "./helpers/cli.js";
 import { sha256 } from "./helpers/events.js";
+import { TEST_SECRET } from "./helpers/http.js";
+import { type ServeProcess, startServe } from "./helpers/serve.js";
 import { postgresUnavailable, storeTargets, TEST_PG_URL, type TestStore } from "./helpers/stores.js";
 import { tempDir } from "./helpers/temp.js";
 
@@ -315,5 +317,48 @@ describe("status as a health check; the export backlog as metrics", () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe("send: pick samples, mint fresh ids, repeat", () => {
+  let server: ServeProcess;
+  const env = { DATABASE_URL: `sqlite:${tempDir()}/portcall.db`, FLEXPORT_WEBHOOK_SECRET: TEST_SECRET };
+
+  before(async () => {
+    server = await startServe(env);
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("send --pick <name> twice → stored, then duplicate", async () => {
+    const first = await runCli(["send", "--pick", "01-shipment-created", server.webhookUrl], env);
+    assert.equal(first.code, 0, first.stdout.toString() + first.stderr);
+    assert.match(first.stdout.toString(), /01-shipment-created\.json: 200 \{"status":"stored"/);
+    const again = await runCli(["send", "--pick", "01-shipment-created.json", server.webhookUrl], env);
+    assert.match(again.stdout.toString(), /"status":"duplicate"/);
+  });
+
+  it("send --pick <type> --fresh-ids --count 3 → every copy stored under a new id, each signed", async () => {
+    const result = await runCli(
+      ["send", "--pick", "/shipment#created", "--fresh-ids", "--count", "3", server.webhookUrl],
+      env,
+    );
+    assert.equal(result.code, 0, result.stdout.toString() + result.stderr);
+    const out = result.stdout.toString();
+    assert.equal(out.match(/"status":"stored"/g)?.length, 6, out);
+    assert.match(out, /6 of 6 accepted/);
+    const events = JSON.parse((await runCli(["events", "--json"], env)).stdout.toString()) as {
+      id: string;
+    }[];
+    assert.equal(new Set(events.map((e) => e.id)).size, events.length);
+    assert.equal(events.length, 7);
+  });
+
+  it("send --pick <nothing that matches> → exit 2 listing the samples", async () => {
+    const result = await runCli(["send", "--pick", "no-such-sample", server.webhookUrl], env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--pick: no sample named or typed "no-such-sample".*01-shipment-created/s);
   });
 });

@@ -16,6 +16,16 @@ export function rawTopLevelMember(json: string, key: string): string | undefined
   return found;
 }
 
+/** [start, end) of a top-level member's value in the source text (the last, as JSON.parse), or undefined. */
+export function topLevelMemberSpan(json: string, key: string): readonly [number, number] | undefined {
+  let span: [number, number] | undefined;
+  walkTopLevel(json, (name, start, end) => {
+    if (name === key) span = [start, end];
+    return false;
+  });
+  return span;
+}
+
 export interface TopLevelScan {
   /** The raw source text of each wanted member's value (absent members are missing). */
   readonly raw: Partial<Record<string, string>>;
