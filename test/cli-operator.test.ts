@@ -362,3 +362,13 @@ describe("send: pick samples, mint fresh ids, repeat", () => {
     assert.match(result.stderr, /--pick: no sample named or typed "no-such-sample".*01-shipment-created/s);
   });
 });
+
+describe("replay of an archive that is not there", () => {
+  it("replay file:<missing folder> → exit 2 naming the folder, not '0 read'", async () => {
+    const databaseUrl = `sqlite:${tempDir()}/portcall.db`;
+    const result = await runCli(["replay", `file:${tempDir()}/no/such/dir`], { DATABASE_URL: databaseUrl });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /archive-url: no archive folder at .*no\/such\/dir/);
+    assert.doesNotMatch(result.stdout.toString(), /0 read/);
+  });
+});

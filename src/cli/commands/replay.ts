@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ArchiveNotFound } from "../../archive/archive.js";
 import { openArchive } from "../../archive/open-archive.js";
 import { createProgressLine } from "../../replay/progress-line.js";
 import { parseReplayRange, type ReplayCounts, replay } from "../../replay/replay.js";
@@ -38,6 +39,8 @@ export function registerReplay(program: Command, cli: CliContext): void {
             range,
             ...(concurrency !== undefined ? { concurrency } : {}),
             onProgress: (counts) => progress.update(() => `replay: ${describe(counts)}`),
+          }).catch((error: unknown) => {
+            throw error instanceof ArchiveNotFound ? new UsageError(`archive-url: ${error.message}`) : error;
           });
           const rate = summary.seconds > 0 ? Math.round(summary.read / summary.seconds) : summary.read;
           progress.done(
