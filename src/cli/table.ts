@@ -5,6 +5,7 @@ import stringWidth from "string-width";
  * isolates). Stored values come from suppliers' shipment, product and place names; printed
  * raw, `\u001b]0;…\u0007` retitles the operator's terminal and `\u001b[2J` clears it.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Text safe to print to a terminal: every control character shown as its \uXXXX escape. */
