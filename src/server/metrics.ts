@@ -97,7 +97,7 @@ export class ReceiverMetrics implements CommitObserver {
     );
     gauge(
       "portcall_export_last_failed",
-      "1 when the sink's most recent export attempt failed, else 0.",
+      "1 while events wait and the sink's most recent export attempt failed, else 0.",
       (s) => (exportFailedLast(s) ? 1 : 0),
     );
   }

@@ -84,7 +84,13 @@ export interface Outbox {
   retryDead(selection: DeadLetterSelection): Promise<number>;
 }
 
-/** The sink's most recent attempt failed: an error newer than its last success. */
+/**
+ * Events wait and the sink's most recent attempt failed (an error newer than its last
+ * success). With nothing pending, an old error (say, a row set aside as a dead letter) is
+ * history, not a failing export.
+ */
 export function exportFailedLast(s: SinkStatus): boolean {
-  return s.lastErrorAt !== null && (s.lastSuccessAt === null || s.lastErrorAt > s.lastSuccessAt);
+  return (
+    s.backlog > 0 && s.lastErrorAt !== null && (s.lastSuccessAt === null || s.lastErrorAt > s.lastSuccessAt)
+  );
 }
