@@ -377,9 +377,15 @@ describe("parseReplayRange", () => {
     });
   });
   it("a malformed --since → error naming --since", () => {
-    assert.throws(() => parseReplayRange("yesterday", undefined), /--since: "yesterday" is not a date/);
+    assert.throws(
+      () => parseReplayRange("yesterday", undefined),
+      /--since: "yesterday" is not an ISO-8601 date/,
+    );
   });
   it("--since after --until → error", () => {
-    assert.throws(() => parseReplayRange("2024-03-05", "2024-03-04"), /must be before --until/);
+    assert.throws(
+      () => parseReplayRange("2024-03-05", "2024-03-04"),
+      /--until \(2024-03-04\) is before --since/,
+    );
   });
 });
