@@ -13,6 +13,7 @@ export const PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1
 export type TargetName =
   | "ceiling"
   | "naive-peer"
+  | "minimal-peer"
   | "portcall-sqlite"
   | "portcall-sqlite-info"
   | "portcall-postgres";
@@ -27,6 +28,11 @@ export const TARGETS: Record<TargetName, TargetSpec> = {
   "naive-peer": {
     name: "naive-peer",
     label: "naive peer (Express 5 + express.raw + HMAC + 1 SQLite txn/request, synchronous=FULL)",
+  },
+  "minimal-peer": {
+    name: "minimal-peer",
+    label:
+      "minimal peer (node:http + HMAC + JSON.parse + queue, 1 SQLite txn per event-loop turn on the main thread, synchronous=FULL)",
   },
   "portcall-sqlite": { name: "portcall-sqlite", label: "portcall serve, SQLite, LOG_LEVEL=warn" },
   "portcall-sqlite-info": {
@@ -90,11 +96,12 @@ export async function startTarget(
         base,
       );
       break;
-    case "naive-peer": {
-      const file = join(dir, "naive.db");
+    case "naive-peer":
+    case "minimal-peer": {
+      const file = join(dir, "peer.db");
       child = spawnTracked(
         process.execPath,
-        [...nodeArgs, packagePath("dist", "bench", "servers", "naive-peer.js")],
+        [...nodeArgs, packagePath("dist", "bench", "servers", `${spec.name}.js`)],
         { ...base, BENCH_DB: file },
       );
       storedIds = async () => sqliteIds(file, "SELECT id FROM events");
