@@ -75,13 +75,19 @@ export async function dropActiveSchemas(): Promise<void> {
 export async function startTarget(
   spec: TargetSpec,
   workDir: string,
-  options: { nodeArgs?: readonly string[] } = {},
+  options: { nodeArgs?: readonly string[]; cli?: string; env?: Readonly<Record<string, string>> } = {},
 ): Promise<RunningTarget> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = join(workDir, `${spec.name}-${randomBytes(3).toString("hex")}`);
   mkdirSync(dir, { recursive: true });
-  const base = { PORT: String(port), HOST: "127.0.0.1", FLEXPORT_WEBHOOK_SECRET: BENCH_SECRET };
+  const base = {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    FLEXPORT_WEBHOOK_SECRET: BENCH_SECRET,
+    ...options.env,
+  };
+  const cli = options.cli ?? CLI;
   const nodeArgs = options.nodeArgs ?? [];
   let child: ChildProcess;
   let readyPath = "/readyz";
@@ -110,7 +116,7 @@ export async function startTarget(
     case "portcall-sqlite":
     case "portcall-sqlite-info": {
       const file = join(dir, "b.db");
-      child = spawnTracked(process.execPath, [...nodeArgs, CLI, "serve"], {
+      child = spawnTracked(process.execPath, [...nodeArgs, cli, "serve"], {
         ...base,
         DATABASE_URL: `sqlite:${file}`,
         PORTCALL_DATA_DIR: dir,
@@ -121,7 +127,7 @@ export async function startTarget(
     }
     case "portcall-postgres": {
       const schema = newSchema();
-      child = spawnTracked(process.execPath, [...nodeArgs, CLI, "serve"], {
+      child = spawnTracked(process.execPath, [...nodeArgs, cli, "serve"], {
         ...base,
         DATABASE_URL: PG_URL,
         PORTCALL_DB_SCHEMA: schema,

@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/errors.js";
 import { type ReceiveConfig, receive, signatureHeadersFrom } from "../core/receive.js";
 import type { EventStore } from "../stores/store.js";
+import { createDirectWebhook, type WebhookAnswer } from "./direct-webhook.js";
 import type { ReceiverMetrics } from "./metrics.js";
 import { OneAtATime } from "./one-at-a-time.js";
 import { StoreHealth } from "./store-health.js";
@@ -44,6 +45,47 @@ export function buildApp(deps: AppDeps) {
   const { store, receiveConfig, logger, metrics, timeouts } = deps;
   const health = new StoreHealth(logger);
   const largeBodies = new OneAtATime();
+  let closing = false;
+
+  /** One delivery, whichever path it came by: the direct node:http one or Fastify's route. */
+  const deliverWebhook = async (body: Buffer, headers: IncomingHttpHeaders): Promise<WebhookAnswer> => {
+    const started = performance.now();
+    const deliver = () =>
+      receive(
+        body,
+        signatureHeadersFrom((name) => headers[name]),
+        receiveConfig,
+        store,
+      );
+    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
+    const ms = performance.now() - started;
+    metrics.delivered(result.outcome, ms / 1000, result.log.reason);
+    if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error");
+    else if (result.status === 200) health.succeeded();
+
+    const accepted = result.outcome === "stored" || result.outcome === "duplicate";
+    // The line is only built when it will be written: at LOG_LEVEL=warn a 200 writes none.
+    if (!accepted || logger.isLevelEnabled("info")) {
+      const line = {
+        ...result.log,
+        error: undefined,
+        outcome: result.outcome,
+        status: result.status,
+        bytes: body.byteLength,
+        ms: Math.round(ms * 100) / 100,
+      };
+      if (accepted) logger.info(line, "delivery");
+      else logger.warn(line, "delivery");
+    }
+    return { status: result.status, headers: result.headers, body: result.body };
+  };
+  const direct = createDirectWebhook({
+    path: WEBHOOK_PATH,
+    maxBodyBytes: receiveConfig.maxBodyBytes,
+    deliver: deliverWebhook,
+    closing: () => closing,
+    logger,
+  });
 
   const app = Fastify({
     loggerInstance: logger,
@@ -66,8 +108,14 @@ export function buildApp(deps: AppDeps) {
           keepAliveTimeout: timeouts.keepAliveTimeoutMs,
           connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs),
         },
-        handler,
+        (req, res) => {
+          if (!direct(req, res)) handler(req, res);
+        },
       ),
+  });
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
   });
 
   // Every body arrives as the exact bytes sent, whatever its content type: the signature
@@ -89,33 +137,11 @@ export function buildApp(deps: AppDeps) {
   };
 
   app.post(WEBHOOK_PATH, { onRequest: ignoreContentType }, async (request, reply) => {
-    const started = performance.now();
-    const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
-    const deliver = () =>
-      receive(
-        body,
-        signatureHeadersFrom((name) => request.headers[name]),
-        receiveConfig,
-        store,
-      );
-    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
-    const ms = performance.now() - started;
-    metrics.delivered(result.outcome, ms / 1000, result.log.reason);
-    if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error");
-    else if (result.status === 200) health.succeeded();
-
-    const line = {
-      ...result.log,
-      error: undefined,
-      outcome: result.outcome,
-      status: result.status,
-      bytes: body.byteLength,
-      ms: Math.round(ms * 100) / 100,
-    };
-    if (result.outcome === "stored" || result.outcome === "duplicate") logger.info(line, "delivery");
-    else logger.warn(line, "delivery");
-
-    return reply.code(result.status).headers(result.headers).send(result.body);
+    const answer = await deliverWebhook(
+      Buffer.isBuffer(request.body) ? request.body : EMPTY,
+      request.headers,
+    );
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
 
   app.route({
