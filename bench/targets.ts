@@ -55,7 +55,8 @@ export interface RunningTarget {
   cleanup(): Promise<void>;
 }
 
-export const CLI = packagePath("dist", "src", "cli", "main.js");
+/** The bundled CLI, as `npm start` and the package's bin run it. */
+export const CLI = packagePath("dist", "bundle", "main.js");
 
 /** Schemas created by this run and not yet dropped, so an interrupted run can still drop them. */
 const activeSchemas = new Set<string>();
