@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { access, link, mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { KeptEvent } from "../core/event-recorder.js";
 import {
   type Archive,
-  type ArchivedEvent,
   type ArchivedObject,
   type ArchiveEntry,
   archiveKey,
@@ -57,7 +57,7 @@ export function createFileArchive(options: FileArchiveOptions): Archive {
   return {
     description: `file:${root}`,
 
-    async put(event: ArchivedEvent): Promise<PutResult> {
+    async put(event: KeptEvent): Promise<PutResult> {
       const path = join(root, archiveKey(event));
       const folder = dirname(path);
       await ensureFolder(folder);
@@ -67,7 +67,7 @@ export function createFileArchive(options: FileArchiveOptions): Archive {
       // an object, which the next put (a redelivery) completes; never an object without one.
       const sidecar = `${JSON.stringify(metadataToRecord(metadataOf(event)))}\n`;
       await createOnly(`${path}${METADATA_SUFFIX}`, sidecar);
-      const created = await createOnly(path, event.payload);
+      const created = await createOnly(path, Buffer.from(event.payload, "utf8"));
       await fsyncDir(folder);
       return created ? "created" : "exists";
     },

@@ -1,7 +1,7 @@
 import type { Bucket } from "@google-cloud/storage";
+import type { KeptEvent } from "../core/event-recorder.js";
 import {
   type Archive,
-  type ArchivedEvent,
   type ArchivedObject,
   type ArchiveEntry,
   archiveKey,
@@ -60,9 +60,9 @@ export async function createGcsArchive(options: GcsArchiveOptions): Promise<Arch
     // One HTTPS request (and socket) per read: a modest window, well under request-rate limits.
     readConcurrency: 64,
 
-    async put(event: ArchivedEvent): Promise<PutResult> {
+    async put(event: KeptEvent): Promise<PutResult> {
       const file = bucket.file(`${prefix}${archiveKey(event)}`);
-      const bytes = Buffer.from(event.payload.buffer, event.payload.byteOffset, event.payload.byteLength);
+      const bytes = Buffer.from(event.payload, "utf8");
       try {
         await file.save(bytes, {
           resumable: false,

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { positiveIntOption, UsageError, withStore } from "../context.js";
+import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
-export function registerRejects(program: Command): void {
+export function registerRejects(program: Command, cli: CliContext): void {
   program
     .command("rejects")
     .description("list authenticated bodies that were quarantined instead of stored, and why")
@@ -11,7 +11,7 @@ export function registerRejects(program: Command): void {
     .option("--raw <sha256>", "write the exact quarantined bytes of one body to stdout")
     .action(async (options: { limit?: string; json?: boolean; raw?: string }) => {
       const limit = positiveIntOption("--limit", options.limit);
-      await withStore(async (store) => {
+      await cli.withStore(async (store) => {
         if (options.raw !== undefined) {
           const reject = await store.getReject(options.raw);
           if (reject === undefined) throw new UsageError(`no quarantined body with sha256 ${options.raw}`);
