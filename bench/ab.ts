@@ -9,7 +9,7 @@ import { BENCH_SECRET, CLI, dropActiveSchemas, startTarget, TARGETS, type Target
 /**
  * Interleaved A/B runs of one target: `node dist/bench/ab.js --a <other build's
  * dist/src/cli/main.js> [--b <cli>] [--target portcall-sqlite] [--rounds 3] [--seconds 8]
- * [--connections 64 | --rate 1000]`. Each round runs A then B in the same window, so a busy
+ * [--connections 64 | --rate 1000] [--env-b NAME=VALUE]`. Each round runs A then B in the same window, so a busy
  * machine slows both alike; it prints throughput, p99 and CPU per delivery by thread.
  */
 function arg(name: string, fallback: string): string {
@@ -27,6 +27,10 @@ async function main(): Promise<void> {
   const seconds = Number(arg("--seconds", "8"));
   const connections = Number(arg("--connections", "64"));
   const rate = Number(arg("--rate", "0"));
+  const envB = arg("--env-b", "");
+  const bEnv: Record<string, string> = envB.includes("=")
+    ? { [envB.slice(0, envB.indexOf("="))]: envB.slice(envB.indexOf("=") + 1) }
+    : {};
   const workDir = mkdtempSync(join(tmpdir(), "portcall-ab-"));
   let idBase = 8_000_000_000;
   try {
@@ -35,7 +39,7 @@ async function main(): Promise<void> {
         ["A", a],
         ["B", b],
       ] as const) {
-        const target = await startTarget(spec, workDir, { cli });
+        const target = await startTarget(spec, workDir, { cli, env: label === "B" ? bEnv : {} });
         idBase += 10_000_000;
         const traffic = {
           idBase,
