@@ -306,7 +306,72 @@ export function renderSummary(r: BenchResults): string {
   return lines.join("\n");
 }
 
-export function renderDocs(r: BenchResults, resultsPath: string): string {
+/** The key figures of one run, for the spread across the day's full runs. */
+function keyFigures(r: BenchResults): [string, number | undefined][] {
+  const run = (name: string, key: string) => r.targets.find((t) => t.name === name && usable(t))?.runs[key];
+  const rate = `rate${r.settings.offeredRate}`;
+  const replay = "sqlite" in r.replay ? (r.replay as ReplayResult) : undefined;
+  return [
+    ["portcall-sqlite req/s @c64", run("portcall-sqlite", "c64")?.requestsPerSecond],
+    ["minimal-peer req/s @c64", run("minimal-peer", "c64")?.requestsPerSecond],
+    ["naive-peer req/s @c64", run("naive-peer", "c64")?.requestsPerSecond],
+    ["portcall-sqlite ÷ minimal-peer @c64", r.ratios["portcall-sqlite/minimal-peer@c64"] ?? undefined],
+    ["portcall-sqlite ÷ naive-peer @c64", r.ratios["portcall-sqlite/naive-peer@c64"] ?? undefined],
+    ["portcall-sqlite CPU ms/delivery @c64", run("portcall-sqlite", "c64")?.cpuSecondsPer1000],
+    ["minimal-peer CPU ms/delivery @c64", run("minimal-peer", "c64")?.cpuSecondsPer1000],
+    ["portcall-sqlite p99 ms @1,000 req/s", run("portcall-sqlite", rate)?.latencyMs.p99],
+    ["portcall-postgres p99 ms @1,000 req/s", run("portcall-postgres", rate)?.latencyMs.p99],
+    ["pgbench p99 ms @1,000 tps", r.pgbench?.latencyMs?.p99],
+    ["8 MiB case peak RSS MB", r.bigEvents.peakRssMb],
+    ["replay SQLite events/s", replay?.sqlite.eventsPerSecond],
+    ["replay PostgreSQL events/s", replay?.postgres.eventsPerSecond],
+    ["server cold start median ms", r.coldStart.server.medianMs],
+    ["function cold start median ms", r.coldStart.function.medianMs],
+  ];
+}
+
+/** Min–max of the key figures over every full run on the same date as this one. */
+function spreadAcrossRuns(r: BenchResults, resultsFile: string): string[] {
+  const dir = resultsFile.slice(0, resultsFile.lastIndexOf("/"));
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(r.date) && n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  const runs = names
+    .map((n) => JSON.parse(readFileSync(`${dir}/${n}`, "utf8")) as BenchResults)
+    .filter((x) => x.mode === "full" && x.version === r.version);
+  if (runs.length < 2) return [];
+  const digits = (v: number) => (v < 10 ? 3 : v < 100 ? 1 : 0);
+  const lines = [
+    `## Spread over this day's ${runs.length} full runs`,
+    "",
+    `Runs: ${runs.map((x) => x.startedAt.slice(11, 16)).join(", ")} UTC; load average at their starts ${runs.map((x) => x.machine.loadAverageAtStart[0]).join(", ")}.`,
+    "",
+    "| figure | this run | min – max | runs |",
+    "|---|---|---|---|",
+  ];
+  const own = new Map(keyFigures(r));
+  const all = runs.map(keyFigures);
+  for (const [i, [name]] of keyFigures(r).entries()) {
+    const values = all.map((f) => f[i]?.[1]).filter((v): v is number => v !== undefined && v !== null);
+    if (values.length === 0) continue;
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const mine = own.get(name);
+    lines.push(
+      `| ${name} | ${mine === undefined ? "–" : fmt(mine, digits(mine))} | ${fmt(lo, digits(lo))} – ${fmt(hi, digits(hi))} | ${values.map((v) => fmt(v, digits(v))).join(", ")} |`,
+    );
+  }
+  return [...lines, ""];
+}
+
+/** The page ends with sections written by hand (dashboard timings, for one); they are kept. */
+export const HAND_WRITTEN_MARK =
+  "<!-- Everything below this line is written by hand and kept when the page is regenerated. -->";
+
+export function renderDocs(r: BenchResults, resultsPath: string, resultsFile = resultsPath): string {
   const m = r.machine;
   return [
     "# Benchmarks",
@@ -355,6 +420,7 @@ export function renderDocs(r: BenchResults, resultsPath: string): string {
     "",
     renderSummary(r).replace(/^### /gm, "## "),
     "",
+    ...spreadAcrossRuns(r, resultsFile),
     ...whatIsInTheWay(),
     "",
     "## Notes",
@@ -381,7 +447,16 @@ export function writeDocs(resultsFile: string): void {
   const results = JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults;
   const root = packagePath();
   const relative = resultsFile.startsWith(`${root}/`) ? resultsFile.slice(root.length + 1) : resultsFile;
-  writeFileSync(packagePath("docs", "benchmarks.md"), renderDocs(results, relative));
+  const page = packagePath("docs", "benchmarks.md");
+  let kept = `${HAND_WRITTEN_MARK}\n`;
+  try {
+    const current = readFileSync(page, "utf8");
+    const at = current.indexOf(HAND_WRITTEN_MARK);
+    if (at >= 0) kept = current.slice(at);
+  } catch {
+    // no page yet
+  }
+  writeFileSync(page, `${renderDocs(results, relative, resultsFile)}\n${kept}`);
 }
 
 function newestResults(): string {

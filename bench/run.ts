@@ -253,7 +253,12 @@ async function runBench(args: readonly string[]): Promise<void> {
       ? join(tmpdir(), `portcall-bench-quick-${day}.json`)
       : args.includes("--targets-only")
         ? join(tmpdir(), `portcall-bench-targets-${day}.json`)
-        : packagePath("bench", "results", `${day}.json`));
+        : // A run's start time in the name, so the day's runs sit side by side for the spread.
+          packagePath(
+            "bench",
+            "results",
+            `${day}-${started.toISOString().slice(11, 16).replace(":", "")}.json`,
+          ));
   const workDir = tempDir("portcall-bench-");
   const notes: string[] = [
     "Closed-loop runs use autocannon (one request in flight per connection); their latency histogram has 1 ms resolution and counts 2xx only.",
