@@ -1,5 +1,6 @@
 import type { KeptEvent } from "../core/event-recorder.js";
 import { eventSourceOf, signatureAlgorithmOf } from "../core/verified-event.js";
+import type { ClaimedItem } from "./outbox.js";
 import { isoText } from "./plain-row.js";
 import type { EventQuery } from "./store.js";
 
@@ -77,5 +78,19 @@ export function keptEventFromRow(row: KeptEventRow): KeptEvent {
     payload: row.payload,
     payloadSha256: row.payload_sha256,
     source: eventSourceOf(row.source),
+  };
+}
+
+/** A claimed outbox row joined with its event (absent when the event is gone). */
+export type ClaimRow = { readonly event_id: string; readonly attempts: number } & (
+  | KeptEventRow
+  | { readonly id: null }
+);
+
+export function claimedItemFromRow(row: ClaimRow): ClaimedItem {
+  return {
+    eventId: row.event_id,
+    attempts: row.attempts,
+    event: row.id === null ? undefined : keptEventFromRow(row),
   };
 }

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
+import { type ClaimRow, claimedItemFromRow, KEPT_EVENT_COLUMNS } from "../event-queries.js";
 import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
 import { isoText as iso } from "../plain-row.js";
 
@@ -37,9 +37,7 @@ export class PostgresOutbox implements Outbox {
   }
 
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
-    const { rows } = await this.pool.query<
-      { event_id: string; attempts: number } & (KeptEventRow | { id: null })
-    >(
+    const { rows } = await this.pool.query<ClaimRow>(
       `WITH due AS (
          SELECT sink, event_id FROM portcall_outbox
          WHERE sink = $1 AND next_attempt_at <= now()
@@ -55,11 +53,7 @@ export class PostgresOutbox implements Outbox {
        ORDER BY l.event_id`,
       [sink, limit, leaseMs],
     );
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event: r.id === null ? undefined : keptEventFromRow(r),
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {

@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
-import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
+import { type ClaimRow, claimedItemFromRow, KEPT_EVENT_COLUMNS } from "../event-queries.js";
 import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
-
-type ClaimRow = { event_id: string; attempts: number } & (KeptEventRow | { id: null });
 
 /**
  * The outbox on SQLite, on the connection the store opened for it. It never waits for the
@@ -49,11 +47,7 @@ export class SqliteOutbox implements Outbox {
       for (const row of due) lease.run(until, sink, row.event_id);
       return due;
     });
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event: r.id === null ? undefined : keptEventFromRow(r),
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
