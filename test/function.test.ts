@@ -106,6 +106,11 @@ describe("Cloud Function flexportWebhook, run by the real functions-framework", 
         .map((r) => r.insertId),
       ["8000001", "8000001"],
     );
+    // The same ts as the first row (from the archived copy), so the _dedup view sees one event.
+    const ts = rows()
+      .filter((r) => r.json.id === "8000001")
+      .map((r) => r.json.ts);
+    assert.equal(new Set(ts).size, 1, `ts of the two rows: ${ts.join(", ")}`);
   });
 
   it("BigQuery failing after the archive write → 503; Flexport's retry → 200 and the row arrives", async () => {

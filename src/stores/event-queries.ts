@@ -39,7 +39,7 @@ export function listEventsSql(
 }
 
 /** The flexport_events columns of a KeptEvent, for queries that join them in (the outbox). */
-export const KEPT_EVENT_COLUMNS = (alias: string) =>
+export const keptEventColumns = (alias: string) =>
   [
     "id",
     "type",
@@ -66,7 +66,7 @@ export interface KeptEventRow {
   readonly source: string;
 }
 
-/** A row of KEPT_EVENT_COLUMNS as a KeptEvent, whichever dialect read it. */
+/** A row of keptEventColumns as a KeptEvent, whichever dialect read it. */
 export function keptEventFromRow(row: KeptEventRow): KeptEvent {
   return {
     id: row.id,

@@ -20,17 +20,34 @@ export function registerStatus(program: Command, cli: CliContext): void {
           json: options.json,
           jsonOf: (rows) => rows.map((s) => ({ ...s, oldestPendingAgeSeconds: ageSeconds(s) })),
           empty: "no export sinks configured (set ARCHIVE_URL or BIGQUERY_TABLE for serve)",
-          columns: ["sink", "state", "target", "backlog", "oldest pending", "last success", "last error"],
+          columns: [
+            "sink",
+            "state",
+            "target",
+            "backlog",
+            "oldest pending",
+            "dead",
+            "last success",
+            "last error",
+          ],
           cells: (s) => [
             s.sink,
             s.enabled ? "enabled" : "disabled",
             s.target,
             s.backlog,
             s.oldestPendingAt === null ? null : `${formatAge(ageSeconds(s) ?? 0)} ago`,
+            s.deadLetters,
             s.lastSuccessAt,
             s.lastError === null ? null : `${s.lastErrorAt ?? ""} ${oneLine(s.lastError)}`,
           ],
         });
+        const dead = sinks.reduce((sum, s) => sum + s.deadLetters, 0);
+        if (!options.json && dead > 0) {
+          process.stdout.write(
+            `\n${dead} dead letter(s): events a sink rejected as invalid on every attempt. ` +
+              `List them with "portcall export dead"; retry with "portcall export retry --dead".\n`,
+          );
+        }
       });
     });
 }
