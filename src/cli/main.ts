@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
+import { registerAlerts } from "./commands/alerts.js";
 import { registerBackfill } from "./commands/backfill.js";
+import { registerDestinations } from "./commands/destinations.js";
 import { registerEvent } from "./commands/event.js";
 import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
@@ -33,6 +35,8 @@ registerSend(program, cli);
 registerReplay(program, cli);
 registerStatus(program, cli);
 registerExport(program, cli);
+registerAlerts(program, cli);
+registerDestinations(program, cli);
 registerBackfill(program, cli);
 registerShipments(program, cli);
 registerTimeline(program, cli);

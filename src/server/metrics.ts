@@ -48,7 +48,11 @@ export class ReceiverMetrics implements CommitObserver {
     for (const outcome of OUTCOMES) this.deliveries.inc({ outcome }, 0);
   }
 
+  /** Told every delivery's outcome (the receiver's own alerts). */
+  readonly listeners: ((outcome: DeliveryOutcome) => void)[] = [];
+
   delivered(outcome: DeliveryOutcome, seconds: number, rejectReason?: string): void {
+    for (const listener of this.listeners) listener(outcome);
     this.deliveries.inc({ outcome });
     this.deliverySeconds.observe(seconds);
     if (outcome === "duplicate" || outcome === "conflict") this.duplicates.inc();

@@ -1,4 +1,5 @@
 import type { EventRecorder, RejectReason, VerifiedEvent } from "../core/event-recorder.js";
+import type { AlertLog } from "./alert-log.js";
 import type { Outbox } from "./outbox.js";
 import type { ShipmentReports } from "./reports.js";
 
@@ -75,6 +76,8 @@ export interface EventStore extends EventRecorder {
   getReject(payloadSha256: string): Promise<StoredReject | undefined>;
   /** The export outbox in this store's database; the store owns it and closes it. */
   outbox(): Outbox;
+  /** Alerts sent and pending, and what derives them (ETA history, leases); owned by the store. */
+  alertLog(): AlertLog;
   /** Read-only answers from the milestone views of this store's database. */
   reports(): ShipmentReports;
   /** Finishes pending writes, then releases the database (and the outbox's connection). */

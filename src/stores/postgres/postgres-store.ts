@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { AlertLog } from "../alert-log.js";
 import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
@@ -16,6 +17,7 @@ import type {
   StoredReject,
 } from "../store.js";
 import type { Write, WriteResult } from "../writes.js";
+import { PostgresAlertLog } from "./postgres-alert-log.js";
 import { commitPostgresBatch } from "./postgres-batch.js";
 import { postgresMigrationLock } from "./postgres-migration-lock.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
@@ -45,6 +47,7 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
   readonly dialect = "postgres";
   private readonly pool: pg.Pool;
   private readonly sharedOutbox: PostgresOutbox;
+  private sharedAlertLog: PostgresAlertLog | undefined;
 
   constructor(private readonly options: PostgresStoreOptions) {
     super({
@@ -120,6 +123,11 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
   /** The outbox shares the store's pool (its search_path names the schema). */
   outbox(): Outbox {
     return this.sharedOutbox;
+  }
+
+  alertLog(): AlertLog {
+    this.sharedAlertLog ??= new PostgresAlertLog(this.pool);
+    return this.sharedAlertLog;
   }
 
   reports(): ShipmentReports {

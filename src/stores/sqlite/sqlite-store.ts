@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
+import type { AlertLog } from "../alert-log.js";
 import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
@@ -18,6 +19,7 @@ import type {
   StoredReject,
 } from "../store.js";
 import type { Write, WriteResult } from "../writes.js";
+import { SqliteAlertLog } from "./sqlite-alert-log.js";
 import { openSqlite } from "./sqlite-connection.js";
 import { sqliteMigrationLock } from "./sqlite-migration-lock.js";
 import { SqliteOutbox } from "./sqlite-outbox.js";
@@ -46,6 +48,8 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
   private worker: Worker | undefined;
   private checkpointer: Worker | undefined;
   private openedOutbox: SqliteOutbox | undefined;
+  private openedAlertLog: SqliteAlertLog | undefined;
+  private side: Database.Database | undefined;
   private seq = 0;
   private readonly waiting = new Map<number, (reply: WriterReply | Error) => void>();
 
@@ -102,10 +106,19 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
    * and its bookkeeping needs no fsync per commit.
    */
   outbox(): Outbox {
-    this.openedOutbox ??= new SqliteOutbox(
-      openSqlite(this.options.filename, { busyTimeoutMs: 0, synchronous: "NORMAL" }),
-    );
+    this.openedOutbox ??= new SqliteOutbox(this.sideConnection());
     return this.openedOutbox;
+  }
+
+  /** The alert log shares the outbox's connection and its rules. */
+  alertLog(): AlertLog {
+    this.openedAlertLog ??= new SqliteAlertLog(this.sideConnection());
+    return this.openedAlertLog;
+  }
+
+  private sideConnection(): Database.Database {
+    this.side ??= openSqlite(this.options.filename, { busyTimeoutMs: 0, synchronous: "NORMAL" });
+    return this.side;
   }
 
   /** The read connection, typed, for checks that need SQLite itself (integrity_check, counts). */
@@ -133,7 +146,7 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
       await checkpointer.terminate();
     }
-    this.openedOutbox?.close();
+    this.side?.close();
     this.db.close();
   }
 
