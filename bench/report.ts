@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { packagePath } from "../src/paths.js";
+import { dashboardSectionOf, withDashboardSection } from "./dashboard-section.js";
 import type { DrivenRun } from "./drive.js";
 import type { ReplayResult } from "./replay-bench.js";
 import type { BenchResults, DatabaseCheck, TargetResult } from "./results-format.js";
@@ -388,10 +389,6 @@ function spreadAcrossRuns(r: BenchResults, resultsFile: string): string[] {
   return [...lines, ""];
 }
 
-/** The page ends with sections written by hand (dashboard timings, for one); they are kept. */
-export const HAND_WRITTEN_MARK =
-  "<!-- Everything below this line is written by hand and kept when the page is regenerated. -->";
-
 export function renderDocs(r: BenchResults, resultsPath: string, resultsFile = resultsPath): string {
   const m = r.machine;
   return [
@@ -472,16 +469,11 @@ export function writeDocs(resultsFile: string): void {
   const results = JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults;
   const root = packagePath();
   const relative = resultsFile.startsWith(`${root}/`) ? resultsFile.slice(root.length + 1) : resultsFile;
-  const page = packagePath("docs", "benchmarks.md");
-  let kept = `${HAND_WRITTEN_MARK}\n`;
-  try {
-    const current = readFileSync(page, "utf8");
-    const at = current.indexOf(HAND_WRITTEN_MARK);
-    if (at >= 0) kept = current.slice(at);
-  } catch {
-    // no page yet
-  }
-  writeFileSync(page, `${renderDocs(results, relative, resultsFile)}\n${kept}`);
+  // The dashboard section is written by bench/dashboard-bench.ts; regenerating the rest keeps it.
+  const path = packagePath("docs", "benchmarks.md");
+  const dashboard = existsSync(path) ? dashboardSectionOf(readFileSync(path, "utf8")) : undefined;
+  const page = renderDocs(results, relative, resultsFile);
+  writeFileSync(path, dashboard === undefined ? page : withDashboardSection(page, dashboard));
 }
 
 function newestResults(): string {

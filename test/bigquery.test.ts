@@ -40,6 +40,8 @@ describe("BigQuery target", () => {
         ["view", "proj-1.flexport.events_dedup", true],
         ["view", "proj-1.flexport.flexport_milestones", true],
         ["view", "proj-1.flexport.flexport_shipment_status", true],
+        ["view", "proj-1.flexport.flexport_eta_estimates", true],
+        ["view", "proj-1.flexport.flexport_eta_history", true],
       ],
     );
     const table = fake.tables.get("proj-1.flexport.events");
@@ -74,15 +76,24 @@ describe("BigQuery target", () => {
         );
     assert.deepEqual(
       created().map((b) => b.tableReference.tableId),
-      ["events", "events_dedup", "flexport_milestones", "flexport_shipment_status"],
+      [
+        "events",
+        "events_dedup",
+        "flexport_milestones",
+        "flexport_shipment_status",
+        "flexport_eta_estimates",
+        "flexport_eta_history",
+      ],
     );
-    const [milestones, status] = created().slice(2);
+    const [milestones, status, estimates, history] = created().slice(2);
     assert.equal(milestones?.view?.useLegacySql, false);
     assert.equal(status?.view?.useLegacySql, false);
     assert.match(milestones?.view?.query ?? "", /^WITH event_types AS \(/);
     assert.match(milestones?.view?.query ?? "", /FROM `proj-1\.flexport\.events_dedup` AS e/);
     assert.match(status?.view?.query ?? "", /FROM `proj-1\.flexport\.flexport_milestones` AS m/);
-    for (const body of [milestones, status]) {
+    assert.match(estimates?.view?.query ?? "", /FROM `proj-1\.flexport\.flexport_milestones`/);
+    assert.match(history?.view?.query ?? "", /FROM `proj-1\.flexport\.flexport_eta_estimates` AS e/);
+    for (const body of [milestones, status, estimates, history]) {
       assert.doesNotMatch(body?.view?.query ?? "", /PROJECT|DATASET|CREATE|;\s*$/);
     }
     // No Google credentials go to an emulator endpoint.
@@ -91,9 +102,9 @@ describe("BigQuery target", () => {
     const again = await target.migrate();
     assert.deepEqual(
       again.map((s) => s.applied),
-      [false, false, false, false, false],
+      [false, false, false, false, false, false, false],
     );
-    assert.equal(created().length, 4);
+    assert.equal(created().length, 6);
   });
 
   it("migrate over views an earlier version made → replaced with this SQL and its version; then left alone", async () => {
@@ -138,6 +149,8 @@ describe("BigQuery target", () => {
         ["proj-1.upgrade.events_dedup", true, true],
         ["proj-1.upgrade.flexport_milestones", true, true],
         ["proj-1.upgrade.flexport_shipment_status", false, false],
+        ["proj-1.upgrade.flexport_eta_estimates", false, false],
+        ["proj-1.upgrade.flexport_eta_history", false, false],
       ],
     );
     assert.equal(patches() - before, 2);
@@ -151,7 +164,7 @@ describe("BigQuery target", () => {
     const again = await target.migrate();
     assert.deepEqual(
       again.map((s) => s.applied),
-      [false, false, false, false, false],
+      [false, false, false, false, false, false, false],
     );
     assert.equal(patches() - before, 2);
   });
@@ -175,11 +188,11 @@ describe("BigQuery target", () => {
           false,
           "skipped: table webhooks lacks type, occurred_at, created_at (see docs/views.md)",
         ],
-        [
-          "proj-1.legacy_views.flexport_shipment_status",
+        ...["flexport_shipment_status", "flexport_eta_estimates", "flexport_eta_history"].map((view) => [
+          `proj-1.legacy_views.${view}`,
           false,
           "skipped: table webhooks lacks type, occurred_at, created_at (see docs/views.md)",
-        ],
+        ]),
       ],
     );
     assert.deepEqual(

@@ -4,6 +4,7 @@ import { ConfigError } from "../config/config.js";
 import { registerAlerts } from "./commands/alerts.js";
 import { registerBackfill } from "./commands/backfill.js";
 import { registerDestinations } from "./commands/destinations.js";
+import { registerEta } from "./commands/eta.js";
 import { registerEvent } from "./commands/event.js";
 import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
@@ -40,6 +41,7 @@ registerDestinations(program, cli);
 registerBackfill(program, cli);
 registerShipments(program, cli);
 registerTimeline(program, cli);
+registerEta(program, cli);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,11 +3,14 @@ import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/errors.js";
 import { type ReceiveConfig, receive, signatureHeadersFrom } from "../core/receive.js";
+import type { DashboardOptions } from "../dashboard/dashboard-plugin.js";
 import type { EventStore } from "../stores/store.js";
+import { DeliveryLog } from "./delivery-log.js";
 import { createDirectWebhook, type WebhookAnswer } from "./direct-webhook.js";
 import type { ReceiverMetrics } from "./metrics.js";
 import { OneAtATime } from "./one-at-a-time.js";
 import { StoreHealth } from "./store-health.js";
+import { withTimeout } from "./with-timeout.js";
 
 export const WEBHOOK_PATH = "/webhooks/flexport";
 
@@ -25,6 +28,10 @@ export interface AppDeps {
   readonly timeouts: AppTimeouts;
   /** How long /readyz waits for the store before calling it unavailable. */
   readonly readyTimeoutMs?: number;
+  /** The dashboard under /ui/; absent when it is turned off. */
+  readonly dashboard?: Omit<DashboardOptions, "store" | "deliveries" | "logger" | "readyTimeoutMs">;
+  /** Deliveries per outcome over time, for the dashboard; one is made when absent. */
+  readonly deliveries?: DeliveryLog;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -45,6 +52,7 @@ export function buildApp(deps: AppDeps) {
   const { store, receiveConfig, logger, metrics, timeouts } = deps;
   const health = new StoreHealth(logger);
   const largeBodies = new OneAtATime();
+  const deliveries = deps.deliveries ?? new DeliveryLog();
   let closing = false;
 
   /** One delivery, whichever path it came by: the direct node:http one or Fastify's route. */
@@ -60,6 +68,7 @@ export function buildApp(deps: AppDeps) {
     const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
     const ms = performance.now() - started;
     metrics.delivered(result.outcome, ms / 1000, result.log.reason);
+    deliveries.add(result.outcome);
     if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error", started);
     else if (result.status === 200) health.succeeded(started);
 
@@ -172,6 +181,24 @@ export function buildApp(deps: AppDeps) {
     return reply.type(metrics.registry.contentType).send(text);
   });
 
+  const dashboard = deps.dashboard;
+  if (dashboard !== undefined) {
+    // Loaded only when the dashboard is on, so the receiver's cold start does not pay for it.
+    app.register(
+      async (scope) => {
+        const { dashboardPlugin } = await import("../dashboard/dashboard-plugin.js");
+        await dashboardPlugin(scope, {
+          ...dashboard,
+          store,
+          deliveries,
+          logger,
+          readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
+        });
+      },
+      { prefix: "/ui" },
+    );
+  }
+
   app.setNotFoundHandler((_request, reply) => sendError(reply, "not_found"));
 
   app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, request, reply) => {
@@ -179,6 +206,7 @@ export function buildApp(deps: AppDeps) {
     if (code === "payload_too_large") {
       lingerBeforeClose(request.raw);
       metrics.delivered("too_large", 0);
+      deliveries.add("too_large");
       logger.warn({ outcome: "too_large", status: 413, url: request.url }, "delivery");
       return sendError(
         reply,
@@ -232,16 +260,4 @@ function sendError(
   message?: string,
 ): unknown {
   return reply.code(ERRORS[code].status).send(errorBody(code, message));
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -30,6 +30,8 @@ export async function startServer(
   secrets: ResolvedSecrets,
   logger: Logger,
   env: Env,
+  /** The dashboard password; without it (or with PORTCALL_UI=false) there is no dashboard. */
+  uiPassword?: string,
 ): Promise<RunningServer> {
   const metrics = new ReceiverMetrics();
   const store = await openStore({
@@ -105,6 +107,15 @@ export async function startServer(
       maxBodyBytes: config.maxBodyBytes,
     },
     timeouts: config,
+    ...(config.ui.enabled && uiPassword !== undefined
+      ? {
+          dashboard: {
+            password: uiPassword,
+            trustedHeader: config.ui.trustedHeader,
+            sessionHours: config.ui.sessionHours,
+          },
+        }
+      : {}),
   });
   const address = await app.listen({ host: config.host, port: config.port });
 

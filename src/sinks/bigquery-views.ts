@@ -11,8 +11,13 @@ export interface BigQueryView {
   readonly ddl: string;
 }
 
-/** In dependency order: the status view reads the milestones view. */
-export const BIGQUERY_VIEW_IDS = ["flexport_milestones", "flexport_shipment_status"] as const;
+/** In dependency order: the status and ETA views read the milestones view. */
+export const BIGQUERY_VIEW_IDS = [
+  "flexport_milestones",
+  "flexport_shipment_status",
+  "flexport_eta_estimates",
+  "flexport_eta_history",
+] as const;
 
 /** The events-table columns the views read; the original 3-column table lacks some. */
 export const BIGQUERY_VIEW_COLUMNS = ["id", "type", "occurred_at", "created_at", "payload"] as const;

@@ -19,6 +19,8 @@ export interface TestAppOptions {
   maxBodyBytes?: number;
   /** When given, every log line (at trace level) is pushed here; otherwise nothing is logged. */
   logLines?: string[];
+  /** Turns the dashboard on under /ui/. */
+  dashboard?: import("../../src/server/app.js").AppDeps["dashboard"];
 }
 
 /** The real app, not listening (for `app.inject()` or to listen on), on the given store. */
@@ -40,6 +42,7 @@ export function buildTestApp(store: EventStore, options: TestAppOptions = {}): A
       maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
     },
     timeouts: { headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
+    ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
   });
 }
 
