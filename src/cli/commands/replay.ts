@@ -26,9 +26,11 @@ export function registerReplay(program: Command, cli: CliContext): void {
           throw new UsageError(error instanceof Error ? error.message : String(error));
         }
         const concurrency = positiveIntOption("--concurrency", options.concurrency);
-        const archive = await openArchive(url, { name: "archive-url" }).catch((error: unknown) => {
-          throw new UsageError(error instanceof Error ? error.message : String(error));
-        });
+        const archive = await openArchive(url, { name: "archive-url", mustExist: true }).catch(
+          (error: unknown) => {
+            throw new UsageError(error instanceof Error ? error.message : String(error));
+          },
+        );
         const progress = createProgressLine();
         await cli.withStore(async (store) => {
           const summary = await replay({
