@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { loadSamples } from "../src/samples/samples.js";
 import { jsonOf, runCli } from "./helpers/cli.js";
 import { TEST_SECRET } from "./helpers/http.js";
+import { freePort } from "./helpers/net.js";
 import { type ServeProcess, startServe } from "./helpers/serve.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 import { tempDir } from "./helpers/temp.js";
@@ -171,8 +172,26 @@ describe("portcall CLI usage", () => {
     assert.match(result.stderr, /PORT: must be at most 65535/);
     assert.doesNotMatch(result.stderr, /\n\s+at /);
     const url = await runCli(["events"], { DATABASE_URL: "mysql://x" });
-    assert.equal(url.code, 1);
+    assert.equal(url.code, 2);
     assert.match(url.stderr, /DATABASE_URL: unsupported scheme/);
+  });
+
+  it("a DATABASE_URL nothing listens on → exit 1 naming DATABASE_URL, password redacted", async () => {
+    const port = await freePort();
+    const databaseUrl = `postgres://portcall:hunter2secret@127.0.0.1:${port}/test`;
+    for (const command of [["events"], ["migrate"]]) {
+      const result = await runCli(command, {
+        DATABASE_URL: databaseUrl,
+        PORTCALL_PG_CONNECT_TIMEOUT_MS: "1000",
+      });
+      assert.equal(result.code, 1, command.join(" "));
+      assert.match(
+        result.stderr,
+        new RegExp(`DATABASE_URL: cannot use "postgres://portcall:\\*\\*\\*@127.0.0.1:${port}/test"`),
+      );
+      assert.doesNotMatch(result.stderr, /hunter2secret/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from "../config/config.js";
 import type { Env } from "../config/env.js";
-import { openStore } from "../stores/open-store.js";
+import { migrateStore, openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 
 /** Raised for a mistake in how a command was called; main prints it without a stack. */
@@ -26,7 +26,7 @@ export function createCliContext(env: Env): CliContext {
       const loaded = config();
       const store = await openConfiguredStore(loaded);
       try {
-        await store.migrate();
+        await migrateStore(store, loaded.databaseUrl);
         return await run(store, loaded);
       } finally {
         await store.close();

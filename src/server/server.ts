@@ -11,7 +11,7 @@ import type { ResolvedSecrets } from "../config/secrets.js";
 import type { Destination } from "../destinations/destination.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
-import { openStore } from "../stores/open-store.js";
+import { migrateStore, openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
 import { ReceiverMetrics } from "./metrics.js";
@@ -54,7 +54,7 @@ export async function startServer(
     // migrations run: it shortens the time to the first 200.
     const writable = store.ping();
     writable.catch(() => undefined);
-    const migrations = await store.migrate();
+    const migrations = await migrateStore(store, config.databaseUrl);
     const applied = migrations.filter((m) => m.applied).map((m) => `${m.version}_${m.name}`);
     // Fail at start, not on the first delivery, when the store cannot take writes; this
     // also starts the SQLite writer thread so the first delivery does not wait for it.

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { configuredBigQuery } from "../../export/configured-sinks.js";
+import { migrateStore } from "../../stores/open-store.js";
 import { type CliContext, openConfiguredStore } from "../context.js";
 import { formatTable } from "../table.js";
 
@@ -8,9 +9,10 @@ export function registerMigrate(program: Command, cli: CliContext): void {
     .command("migrate")
     .description("create or upgrade the database schema (serve also does this at start)")
     .action(async () => {
-      const store = await openConfiguredStore(cli.config());
+      const config = cli.config();
+      const store = await openConfiguredStore(config);
       try {
-        const results = await store.migrate();
+        const results = await migrateStore(store, config.databaseUrl);
         process.stdout.write(
           `${formatTable(
             ["version", "name", "status"],
