@@ -4,7 +4,6 @@ import { after, before, describe, it } from "node:test";
 import { loadSamples } from "../src/samples/samples.js";
 import { jsonOf, runCli } from "./helpers/cli.js";
 import { TEST_SECRET } from "./helpers/http.js";
-import { freePort } from "./helpers/net.js";
 import { type ServeProcess, startServe } from "./helpers/serve.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 import { tempDir } from "./helpers/temp.js";
@@ -52,6 +51,7 @@ for (const target of await storeTargets()) {
       assert.deepEqual(events.map((e) => e.id).sort(), [...sampleIds].sort());
       for (const event of events) {
         assert.deepEqual(Object.keys(event).sort(), [
+          "api",
           "created_at",
           "deliveries",
           "id",
@@ -61,6 +61,7 @@ for (const target of await storeTargets()) {
           "received_at",
           "signature_alg",
           "source",
+          "source_name",
           "type",
         ]);
         assert.equal(event.deliveries, 2);
@@ -76,8 +77,8 @@ for (const target of await storeTargets()) {
       }
     });
 
-    it("event <id> → summary and parsed payload as JSON", async () => {
-      const result = await runCli(["event", sampleIds[0] ?? ""], env);
+    it("event <id> --json → summary and parsed payload as JSON", async () => {
+      const result = await runCli(["event", sampleIds[0] ?? "", "--json"], env);
       const event = jsonOf<{ id: string; payload: { id: number } }>(result);
       assert.equal(event.id, sampleIds[0]);
       assert.equal(String(event.payload.id), sampleIds[0]);
@@ -160,6 +161,7 @@ describe("portcall CLI usage", () => {
   });
 
   it("unknown event id → exit 2 with a clear message", async () => {
+    assert.equal((await runCli(["migrate"], env)).code, 0);
     const result = await runCli(["event", "42"], env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /no event with id 42/);
@@ -174,24 +176,6 @@ describe("portcall CLI usage", () => {
     const url = await runCli(["events"], { DATABASE_URL: "mysql://x" });
     assert.equal(url.code, 2);
     assert.match(url.stderr, /DATABASE_URL: unsupported scheme/);
-  });
-
-  it("a DATABASE_URL nothing listens on → exit 1 naming DATABASE_URL, password redacted", async () => {
-    const port = await freePort();
-    const databaseUrl = `postgres://portcall:hunter2secret@127.0.0.1:${port}/test`;
-    for (const command of [["events"], ["migrate"]]) {
-      const result = await runCli(command, {
-        DATABASE_URL: databaseUrl,
-        PORTCALL_PG_CONNECT_TIMEOUT_MS: "1000",
-      });
-      assert.equal(result.code, 1, command.join(" "));
-      assert.match(
-        result.stderr,
-        new RegExp(`DATABASE_URL: cannot use "postgres://portcall:\\*\\*\\*@127.0.0.1:${port}/test"`),
-      );
-      assert.doesNotMatch(result.stderr, /hunter2secret/);
-      assert.doesNotMatch(result.stderr, /\n\s+at /);
-    }
   });
 });
 

@@ -146,6 +146,18 @@ describe("Cloud Function flexportWebhook, run by the real functions-framework", 
     assert.equal(rows().length, before);
   });
 
+  it('signed event naming its type twice → 400 invalid_event naming "type", nothing archived or inserted', async () => {
+    const uploads = gcs.uploads.length;
+    const before = rows().length;
+    const body = '{"id":8000009,"type":"/shipment#created","type":"/shipment#arrived","data":{}}';
+    const response = await deliver(url, body);
+    assert.equal(response.status, 400);
+    assert.equal(response.json.error, "invalid_event");
+    assert.match(String(response.json.message), /field "type" appears more than once/);
+    assert.equal(gcs.uploads.length, uploads);
+    assert.equal(rows().length, before);
+  });
+
   it("GET → 405", async () => {
     const response = await fetch(url);
     assert.equal(response.status, 405);

@@ -125,6 +125,20 @@ for (const target of await storeTargets()) {
       assert.equal((await rig.store.getReject(sha256(body)))?.reason, "invalid_event");
     });
 
+    it('signed event naming its id twice → 400 invalid_event naming "id", quarantined, no event stored', async () => {
+      const first = nextId++;
+      const body = `{"id":${first},"type":"/shipment#created","data":{},"id":${nextId++}}`;
+      const response = await deliver(rig.server.webhookUrl, body);
+      assert.equal(response.status, 400);
+      assert.equal(response.json.error, "invalid_event");
+      assert.match(String(response.json.message), /field "id" appears more than once/);
+      const reject = await rig.store.getReject(sha256(body));
+      assert.equal(reject?.reason, "invalid_event");
+      assert.match(String(reject?.detail), /"id"/);
+      assert.equal(await rig.store.getEvent(String(first)), undefined);
+      assert.equal(await rig.store.getEvent(String(first + 1)), undefined);
+    });
+
     it("signed body that is not UTF-8 → 400, exact bytes quarantined", async () => {
       const body = Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]);
       const response = await deliver(rig.server.webhookUrl, body);
@@ -223,10 +237,10 @@ for (const target of await storeTargets()) {
       assert.equal(ready.status, 200);
       assert.deepEqual(await ready.json(), { status: "ready", store: target.name });
       const metrics = await (await fetch(`${rig.server.url}/metrics`)).text();
-      assert.match(metrics, /portcall_deliveries_total\{outcome="stored"\} [1-9]\d*/);
-      assert.match(metrics, /portcall_deliveries_total\{outcome="unauthorized"\} [1-9]\d*/);
-      assert.match(metrics, /portcall_duplicates_total [1-9]\d*/);
-      assert.match(metrics, /portcall_rejects_total\{reason="invalid_json"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_deliveries_total\{outcome="stored",source="default"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_deliveries_total\{outcome="unauthorized",source="default"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_duplicates_total\{source="default"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_rejects_total\{reason="invalid_json",source="default"\} [1-9]\d*/);
     });
 
     it("secret rotation → bodies signed with the old or the new secret are both accepted", async () => {

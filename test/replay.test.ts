@@ -67,6 +67,8 @@ async function archivedStore(archive: Archive, store: EventStore): Promise<void>
         payloadSha256: event.payloadSha256,
         signatureAlg: event.signatureAlg as "sha1" | "sha256" | null,
         source: "webhook",
+        sourceName: "default",
+        api: "freight",
       },
       new Date(event.receivedAt),
     );
@@ -382,9 +384,15 @@ describe("parseReplayRange", () => {
     });
   });
   it("a malformed --since → error naming --since", () => {
-    assert.throws(() => parseReplayRange("yesterday", undefined), /--since: "yesterday" is not a date/);
+    assert.throws(
+      () => parseReplayRange("yesterday", undefined),
+      /--since: "yesterday" is not an ISO-8601 date/,
+    );
   });
   it("--since after --until → error", () => {
-    assert.throws(() => parseReplayRange("2024-03-05", "2024-03-04"), /must be before --until/);
+    assert.throws(
+      () => parseReplayRange("2024-03-05", "2024-03-04"),
+      /--until \(2024-03-04\) is before --since/,
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   type Archive,
   type ArchivedObject,
   type ArchiveEntry,
+  ArchiveNotFound,
   archiveKey,
   assertPartitionDate,
   metadataFromRecord,
@@ -75,7 +76,13 @@ export function createFileArchive(options: FileArchiveOptions): Archive {
     async *list(range): AsyncIterable<ArchiveEntry> {
       assertPartitionDate("since", range.since);
       assertPartitionDate("until", range.until);
-      const dates = (await readdirOrEmpty(root))
+      // A missing root is a wrong URL, not an empty archive: "0 read" would hide the typo.
+      const dates = (
+        await readdir(root).catch((error: unknown) => {
+          if (isCode(error, "ENOENT")) throw new ArchiveNotFound(`no archive folder at ${root}`);
+          throw error;
+        })
+      )
         .map((name) => PARTITION.exec(name)?.[1])
         .filter((date): date is string => date !== undefined)
         .filter(

@@ -1,6 +1,9 @@
 import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
+import { LOGISTICS_ID_PREFIX } from "../core/envelope.js";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { signatureAlgorithmOf, verifiedEvent } from "../core/verified-event.js";
 import type { EventStore } from "../stores/store.js";
+import { timeBounds } from "../time-bounds.js";
 
 export interface ReplayCounts {
   /** Objects read from the archive within the range. */
@@ -46,34 +49,19 @@ export interface ReplayOptions {
   readonly concurrency?: number;
   /** Called after each object; cheap to call, so throttle on the other side. */
   readonly onProgress?: (counts: Readonly<ReplayCounts>) => void;
+  /** The source the archive (or its `source=<name>/` prefix) holds; default: the default source. */
+  readonly sourceName?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 1024;
 export const MAX_PROBLEMS = 100;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
-/**
- * `--since`/`--until` as given: a date (YYYY-MM-DD, whole UTC days, both inclusive) or an
- * ISO-8601 time (inclusive). Throws a message naming the option.
- */
+/** `--since`/`--until` (see time-bounds.ts) as archive partitions and received_at bounds. */
 export function parseReplayRange(since: string | undefined, until: string | undefined): ReplayRange {
-  const bound = (name: string, value: string, end: boolean) => {
-    const ms = Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
-    if (Number.isNaN(ms))
-      throw new Error(`${name}: "${value}" is not a date (YYYY-MM-DD) or an ISO-8601 time`);
-    const exclusiveEnd = end ? (DATE.test(value) ? ms + DAY_MS : ms + 1) : ms;
-    return { date: new Date(end ? exclusiveEnd - 1 : ms).toISOString().slice(0, 10), ms: exclusiveEnd };
-  };
-  const from = since === undefined ? undefined : bound("--since", since, false);
-  const to = until === undefined ? undefined : bound("--until", until, true);
-  if (from !== undefined && to !== undefined && from.ms >= to.ms) {
-    throw new Error(`--since (${since}) must be before --until (${until})`);
-  }
+  const bounds = timeBounds(since, until);
   return {
-    ...(from !== undefined ? { sinceDate: from.date, fromMs: from.ms } : {}),
-    ...(to !== undefined ? { untilDate: to.date, toMs: to.ms } : {}),
+    ...(bounds.since !== undefined ? { sinceDate: bounds.since.date, fromMs: bounds.since.ms } : {}),
+    ...(bounds.until !== undefined ? { untilDate: bounds.until.date, toMs: bounds.until.ms + 1 } : {}),
   };
 }
 
@@ -108,17 +96,23 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       if (problems.length < MAX_PROBLEMS) problems.push({ key: entry.key, reason });
     };
     const metadata = object.metadata;
+    const keyId = idFromKey(entry.key);
+    // The id says which API a body belongs to: Logistics API ids are namespaced.
+    const api = keyId?.startsWith(LOGISTICS_ID_PREFIX) ? "logistics" : "freight";
     const parsed = verifiedEvent(
       object.payload,
       signatureAlgorithmOf(metadata?.signatureAlg ?? null),
       "replay",
+      {
+        sourceName: options.sourceName ?? DEFAULT_SOURCE,
+        api,
+      },
     );
     if (!parsed.ok) return invalid(`${parsed.problem}: ${parsed.message}`);
     const { event } = parsed;
     if (metadata !== null && metadata.payloadSha256 !== event.payloadSha256) {
       return invalid(`bytes do not match the archived sha256 ${metadata.payloadSha256}`);
     }
-    const keyId = idFromKey(entry.key);
     if (keyId !== event.id)
       return invalid(`the key names id ${keyId ?? "(none)"} but the body has id ${event.id}`);
 

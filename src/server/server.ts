@@ -5,13 +5,15 @@ import { configuredAlerts } from "../alerts/configured-alerts.js";
 import { createDailyDigest } from "../alerts/daily-digest.js";
 import { createReceiverWatch } from "../alerts/receiver-watch.js";
 import type { Config } from "../config/config.js";
+import { readConfigFile } from "../config/config-file-schema.js";
 import type { Env } from "../config/env.js";
 import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import type { Destination } from "../destinations/destination.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
-import { migrateStore, openStore } from "../stores/open-store.js";
+import { createSourceRegistry } from "../sources/source-registry.js";
+import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
 import { ReceiverMetrics } from "./metrics.js";
@@ -33,7 +35,17 @@ export async function startServer(
   /** The dashboard password; without it (or with PORTCALL_UI=false) there is no dashboard. */
   uiPassword?: string,
 ): Promise<RunningServer> {
-  const metrics = new ReceiverMetrics();
+  // Sources are read before the store opens, so a mistake in PORTCALL_CONFIG fails at once.
+  const receiveConfig = {
+    secrets: secrets.secrets,
+    acceptSha1: config.acceptSha1,
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const sources = createSourceRegistry(readConfigFile(config).sources, {
+    defaultSource: receiveConfig,
+    configFile: config.configFile,
+  });
+  const metrics = new ReceiverMetrics({ sources: [...sources.keys()] });
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     observer: metrics,
@@ -45,6 +57,8 @@ export async function startServer(
     },
   });
   let exporter: RunningExporter | undefined;
+  let app: App | undefined;
+  let address: string;
   let alerts: AlertSinks | undefined;
   let reconciler: { stop(): Promise<void> } | undefined;
   let alertsConfig: AlertsConfig | undefined;
@@ -54,7 +68,7 @@ export async function startServer(
     // migrations run: it shortens the time to the first 200.
     const writable = store.ping();
     writable.catch(() => undefined);
-    const migrations = await migrateStore(store, config.databaseUrl);
+    const migrations = await store.migrate();
     const applied = migrations.filter((m) => m.applied).map((m) => `${m.version}_${m.name}`);
     // Fail at start, not on the first delivery, when the store cannot take writes; this
     // also starts the SQLite writer thread so the first delivery does not wait for it.
@@ -91,34 +105,40 @@ export async function startServer(
         },
       };
     }
+    metrics.watchOutbox(store.outbox());
+    app = buildApp({
+      store,
+      logger,
+      metrics,
+      receiveConfig,
+      sources,
+      timeouts: config,
+      ...(config.ui.enabled && uiPassword !== undefined
+        ? {
+            dashboard: {
+              password: uiPassword,
+              trustedHeader: config.ui.trustedHeader,
+              sessionHours: config.ui.sessionHours,
+            },
+          }
+        : {}),
+    });
+    address = await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+      throw listenError(error, config.host, config.port);
+    });
   } catch (error) {
+    // Whatever failed, nothing may keep the process alive: the exporter's timers, the
+    // store's writer thread or pool, a half-started HTTP server.
+    await app?.close().catch(() => undefined);
+    await exporter?.stop().catch(() => undefined);
+    await reconciler?.stop().catch(() => undefined);
+    watch?.stop();
     await alerts?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
 
-  const app = buildApp({
-    store,
-    logger,
-    metrics,
-    receiveConfig: {
-      secrets: secrets.secrets,
-      acceptSha1: config.acceptSha1,
-      maxBodyBytes: config.maxBodyBytes,
-    },
-    timeouts: config,
-    ...(config.ui.enabled && uiPassword !== undefined
-      ? {
-          dashboard: {
-            password: uiPassword,
-            trustedHeader: config.ui.trustedHeader,
-            sessionHours: config.ui.sessionHours,
-          },
-        }
-      : {}),
-  });
-  const address = await app.listen({ host: config.host, port: config.port });
-
+  const running = app;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -127,10 +147,10 @@ export async function startServer(
           { timeoutMs: config.shutdownTimeoutMs },
           "shutdown: in-flight requests took too long; closing",
         );
-        app.server.closeAllConnections();
+        running.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       try {
-        await app.close();
+        await running.close();
       } finally {
         clearTimeout(deadline);
         watch?.stop();
@@ -142,7 +162,22 @@ export async function startServer(
     })();
     return closing;
   };
-  return { app, store, url: address, close };
+  return { app: running, store, url: address, close };
+}
+
+/** Why the server could not listen, in terms of the variables that choose where. */
+function listenError(error: unknown, host: string, port: number): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${host}:${port}`;
+  const why =
+    code === "EADDRINUSE"
+      ? `${where} is already in use by another process; set PORT (or HOST) to a free address`
+      : code === "EACCES"
+        ? `not allowed to listen on ${where} (ports below 1024 need privileges); check PORT`
+        : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN"
+          ? `${host} is not an address of this machine; check HOST`
+          : `cannot listen on ${where} (${error instanceof Error ? error.message : String(error)}); check HOST and PORT`;
+  return new Error(`cannot start the HTTP server: ${why}`, { cause: error });
 }
 
 /** PORTCALL_RECONCILE_EVERY: the backfill on a schedule (its modules load only when it is set). */

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { ConfigError, redactUrl } from "../config/env.js";
 import type { PostgresStoreOptions } from "./postgres/postgres-store.js";
-import type { CommitObserver, EventStore, MigrationResult } from "./store.js";
+import type { CommitObserver, EventStore } from "./store.js";
 
 /** PostgreSQL pool and batching settings (PORTCALL_PG_*); a type import, so pg never loads here. */
 export type PostgresTuning = Partial<
@@ -42,19 +42,6 @@ export function parseDatabaseUrl(url: string): StoreLocation {
   throw new ConfigError([
     `DATABASE_URL: unsupported scheme in "${redactUrl(url)}"; use sqlite:<path> or postgres://user@host/db`,
   ]);
-}
-
-/**
- * The store's first contact with its database. A failure (refused, unknown host, role or
- * database) names DATABASE_URL, password redacted, beside the driver's own words.
- */
-export async function migrateStore(store: EventStore, databaseUrl: string): Promise<MigrationResult[]> {
-  try {
-    return await store.migrate();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`DATABASE_URL: cannot use "${redactUrl(databaseUrl)}": ${reason}`, { cause: error });
-  }
 }
 
 /** Opens the store a DATABASE_URL names. Drivers load lazily: SQLite users never load pg. */

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { configuredBigQuery } from "../../export/configured-sinks.js";
-import { migrateStore } from "../../stores/open-store.js";
-import { type CliContext, openConfiguredStore } from "../context.js";
+import { type CliContext, explainStoreError, openConfiguredStore } from "../context.js";
 import { formatTable } from "../table.js";
 
 export function registerMigrate(program: Command, cli: CliContext): void {
@@ -12,7 +11,9 @@ export function registerMigrate(program: Command, cli: CliContext): void {
       const config = cli.config();
       const store = await openConfiguredStore(config);
       try {
-        const results = await migrateStore(store, config.databaseUrl);
+        const results = await store.migrate().catch((error: unknown) => {
+          throw explainStoreError(error, config);
+        });
         process.stdout.write(
           `${formatTable(
             ["version", "name", "status"],

@@ -6,25 +6,39 @@ export function registerRejects(program: Command, cli: CliContext): void {
   program
     .command("rejects")
     .description("list authenticated bodies that were quarantined instead of stored, and why")
-    .option("--limit <n>", "at most this many")
+    .option("--limit <n>", "at most this many (default: all)")
+    .option("--source <name>", "only bodies sent to this source (default: every source)")
     .option("--json", "print a JSON array for scripts")
-    .option("--raw <sha256>", "write the exact quarantined bytes of one body to stdout")
-    .action(async (options: { limit?: string; json?: boolean; raw?: string }) => {
+    .option(
+      "--raw <sha256>",
+      "write the exact quarantined bytes of one body to stdout; any unique prefix of its sha256 will do",
+    )
+    .action(async (options: { limit?: string; source?: string; json?: boolean; raw?: string }) => {
       const limit = positiveIntOption("--limit", options.limit);
       await cli.withStore(async (store) => {
         if (options.raw !== undefined) {
-          const reject = await store.getReject(options.raw);
-          if (reject === undefined) throw new UsageError(`no quarantined body with sha256 ${options.raw}`);
+          const prefix = options.raw.trim().toLowerCase();
+          if (!/^[0-9a-f]{1,64}$/.test(prefix))
+            throw new UsageError(`--raw: "${options.raw}" is not a sha256 or a prefix of one (hexadecimal)`);
+          const matches = await store.rejectHashesStartingWith(prefix, 2);
+          if (matches.length > 1)
+            throw new UsageError(
+              `--raw: ${prefix} is ambiguous (several quarantined bodies start with it); give more digits`,
+            );
+          const reject = matches[0] === undefined ? undefined : await store.getReject(matches[0]);
+          if (reject === undefined)
+            throw new UsageError(`no quarantined body with a sha256 starting ${prefix}`);
           process.stdout.write(reject.payload);
           return;
         }
-        const rejects = await store.listRejects({ limit });
+        const rejects = await store.listRejects({ limit, source: options.source });
         printRows(rejects, {
           json: options.json,
           empty: "no quarantined bodies",
-          columns: ["sha256", "reason", "detail", "event id", "received at", "deliveries", "bytes"],
+          columns: ["sha256", "source", "reason", "detail", "event id", "received at", "deliveries", "bytes"],
           cells: (r) => [
             r.payload_sha256.slice(0, 12),
+            r.source_name,
             r.reason,
             r.detail,
             r.event_id,

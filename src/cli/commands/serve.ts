@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { resolveSecrets, resolveUiPassword } from "../../config/secrets.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, explainStoreError } from "../context.js";
 
 export function registerServe(program: Command, cli: CliContext): void {
   program
@@ -42,7 +42,11 @@ export function registerServe(program: Command, cli: CliContext): void {
             `(mode 0600) at\n  ${ui.path}\nSign in to the dashboard under /ui/ with it (PORTCALL_UI=false turns the dashboard off).\n\n`,
         );
       }
-      const server = await startServer(config, secrets, logger, cli.env, ui?.password);
+      const server = await startServer(config, secrets, logger, cli.env, ui?.password).catch(
+        (error: unknown) => {
+          throw explainStoreError(error, config);
+        },
+      );
       logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
       if (ui !== undefined) {
         logger.info(

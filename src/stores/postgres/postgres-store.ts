@@ -1,6 +1,13 @@
 import pg from "pg";
 import type { AlertLog } from "../alert-log.js";
-import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
+import {
+  countEventsSql,
+  EVENT_COLUMNS,
+  hexPrefixRange,
+  listEventsSql,
+  REJECT_COLUMNS,
+  REJECT_PREFIX_SQL,
+} from "../event-queries.js";
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
 import type { Outbox } from "../outbox.js";
@@ -12,6 +19,7 @@ import type {
   EventStore,
   EventSummary,
   MigrationResult,
+  RejectQuery,
   RejectSummary,
   StoredEvent,
   StoredReject,
@@ -81,6 +89,16 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return migrate(postgresMigrationLock(this.pool, this.options.schema));
   }
 
+  async appliedMigrations(): Promise<ReadonlySet<number> | undefined> {
+    const table = `${this.options.schema}.portcall_migrations`;
+    const { rows } = await this.pool.query<{ found: string | null }>("SELECT to_regclass($1) AS found", [
+      table,
+    ]);
+    if (rows[0]?.found === null || rows[0]?.found === undefined) return undefined;
+    const applied = await this.pool.query<{ version: number }>(`SELECT version FROM ${table}`);
+    return new Set(applied.rows.map((r) => r.version));
+  }
+
   async ping(): Promise<void> {
     await this.pool.query("SELECT 1");
   }
@@ -91,14 +109,29 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return rows.map((r) => plainRow<EventSummary>(r));
   }
 
+  async countEvents(query: EventQuery): Promise<number> {
+    const { sql, params } = countEventsSql(query, (n) => `$${n}`);
+    const { rows } = await this.pool.query<{ n: string }>(sql, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async rejectHashesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ payload_sha256: string }>(
+      REJECT_PREFIX_SQL((n) => `$${n}`),
+      [...hexPrefixRange(prefix), limit],
+    );
+    return rows.map((r) => r.payload_sha256);
+  }
+
   getEvent(id: string): Promise<StoredEvent | undefined> {
     return this.firstRow(`SELECT ${EVENT_COLUMNS}, payload FROM flexport_events WHERE id = $1`, id);
   }
 
-  async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
+  async listRejects(query: RejectQuery): Promise<RejectSummary[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
-      [query.limit ?? null],
+      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects
+       WHERE ($2::text IS NULL OR source_name = $2) ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
+      [query.limit ?? null, query.source ?? null],
     );
     return rows.map((r) => plainRow<RejectSummary>(r));
   }
