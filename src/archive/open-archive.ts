@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Archive } from "./archive.js";
 
@@ -6,6 +7,8 @@ export interface OpenArchiveOptions {
   readonly gcsApiEndpoint?: string;
   /** How errors name the setting; default ARCHIVE_URL. */
   readonly name?: string;
+  /** file: only: the folder must already exist (reading one back, where a typo would read nothing). */
+  readonly mustExist?: boolean;
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
@@ -20,8 +23,12 @@ export async function openArchive(url: string, options: OpenArchiveOptions = {})
     let path = url.slice("file:".length);
     if (path.startsWith("//")) path = path.slice(2);
     if (path === "") throw new Error(`${name}: "${url}" needs a folder, e.g. file:./data/archive`);
+    const dir = resolve(path);
+    if (options.mustExist === true && !(await isFolder(dir))) {
+      throw new Error(`${name}: folder "${path}" (${dir}) does not exist or is not a folder`);
+    }
     const { createFileArchive } = await import("./file-archive.js");
-    return createFileArchive({ dir: resolve(path) });
+    return createFileArchive({ dir });
   }
   if (url.startsWith("gs://")) {
     const rest = url.slice("gs://".length);
@@ -39,4 +46,12 @@ export async function openArchive(url: string, options: OpenArchiveOptions = {})
     });
   }
   throw new Error(`${name}: unsupported archive "${url}"; use file:<dir> or gs://<bucket>/<prefix>`);
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
