@@ -2,6 +2,16 @@ import type { Command } from "commander";
 import { positiveIntOption, UsageError, withStore } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
+export interface RejectsOptions {
+  limit?: string;
+  json?: boolean;
+  raw?: string;
+  archive?: string;
+  since?: string;
+  until?: string;
+  replay?: boolean;
+}
+
 export function registerRejects(program: Command): void {
   program
     .command("rejects")
@@ -9,8 +19,23 @@ export function registerRejects(program: Command): void {
     .option("--limit <n>", "at most this many")
     .option("--json", "print a JSON array for scripts")
     .option("--raw <sha256>", "write the exact quarantined bytes of one body to stdout")
-    .action(async (options: { limit?: string; json?: boolean; raw?: string }) => {
+    .option(
+      "--archive <url>",
+      "read the rejects kept in this archive (function mode) instead of the database",
+    )
+    .option("--since <date>", "with --archive: only rejects received on or after this date (YYYY-MM-DD)")
+    .option("--until <date>", "with --archive: only rejects received up to this date (inclusive)")
+    .option("--replay", "with --archive: keep the rejects that the current parser accepts as events")
+    .action(async (options: RejectsOptions) => {
       const limit = positiveIntOption("--limit", options.limit);
+      if (options.archive !== undefined) {
+        const { archiveRejects } = await import("./archive-rejects.js");
+        await archiveRejects(options.archive, { ...options, limit });
+        return;
+      }
+      if (options.replay || options.since !== undefined || options.until !== undefined) {
+        throw new UsageError("--replay, --since and --until need --archive <url>");
+      }
       await withStore(async (store) => {
         if (options.raw !== undefined) {
           const reject = await store.getReject(options.raw);
