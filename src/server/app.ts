@@ -7,6 +7,7 @@ import type { EventStore } from "../stores/store.js";
 import type { ReceiverMetrics } from "./metrics.js";
 import { OneAtATime } from "./one-at-a-time.js";
 import { StoreHealth } from "./store-health.js";
+import { traceFieldsOf } from "./trace-context.js";
 
 export const WEBHOOK_PATH = "/webhooks/flexport";
 
@@ -105,6 +106,7 @@ export function buildApp(deps: AppDeps) {
     else if (result.status === 200) health.succeeded();
 
     const line = {
+      ...traceFieldsOf((name) => request.headers[name]),
       ...result.log,
       error: undefined,
       outcome: result.outcome,

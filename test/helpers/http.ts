@@ -19,6 +19,8 @@ export interface TestAppOptions {
   maxBodyBytes?: number;
   /** When given, every log line (at trace level) is pushed here; otherwise nothing is logged. */
   logLines?: string[];
+  /** Log format when logLines is given (default json); gcp uses the project "test-project". */
+  logFormat?: "json" | "gcp";
 }
 
 /** The real app, not listening (for `app.inject()` or to listen on), on the given store. */
@@ -32,7 +34,12 @@ export function buildTestApp(store: EventStore, options: TestAppOptions = {}): A
   } as unknown as NodeJS.WritableStream;
   return buildApp({
     store,
-    logger: createLogger(lines ? "trace" : "silent", destination),
+    logger: createLogger({
+      level: lines ? "trace" : "silent",
+      format: options.logFormat ?? "json",
+      project: "test-project",
+      destination,
+    }),
     metrics: new ReceiverMetrics({ defaultMetrics: false }),
     receiveConfig: {
       secrets: options.secrets ?? [TEST_SECRET],

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { onGoogleCloud, resolveLogFormat } from "../../config/config.js";
 import { resolveSecrets } from "../../config/secrets.js";
 import { configFromEnv } from "../context.js";
 
@@ -17,7 +18,14 @@ export function registerServe(program: Command): void {
         import("../../server/server.js"),
         import("../../server/app.js"),
       ]);
-      const logger = createLogger(config.logLevel);
+      const env = process.env;
+      const logger = createLogger({
+        level: config.logLevel,
+        format: resolveLogFormat(config.logFormat, env, process.stdout.isTTY === true),
+        ...(env.K_SERVICE !== undefined ? { service: env.K_SERVICE } : {}),
+        ...(env.GOOGLE_CLOUD_PROJECT !== undefined ? { project: env.GOOGLE_CLOUD_PROJECT } : {}),
+        detectProject: onGoogleCloud(env),
+      });
       if (secrets.source === "generated") {
         process.stderr.write(
           `\nNo FLEXPORT_WEBHOOK_SECRET was set, so portcall generated one and saved it (mode 0600) at\n` +
