@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { signBody } from "../src/core/signature.js";
@@ -11,17 +10,10 @@ import { type FakeBigQuery, startFakeBigQuery } from "./fakes/fake-bigquery-serv
 import { type FakeGcsServer, startFakeGcsServer } from "./fakes/fake-gcs-server.js";
 import { makeEvent } from "./helpers/fixtures.js";
 import { deliver, TEST_SECRET } from "./helpers/http.js";
+import { freePort } from "./helpers/process.js";
 
 const run = promisify(execFile);
 const FUNCTION_SOURCE = packagePath("dist", "src", "function", "index.js");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("Cloud Function flexportWebhook, run by the real functions-framework", () => {
   let gcs: FakeGcsServer;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
+import { packageVersion } from "../paths.js";
 import { registerBackfill } from "./commands/backfill.js";
 import { registerEvent } from "./commands/event.js";
 import { registerEvents } from "./commands/events.js";
@@ -17,6 +18,7 @@ import { UsageError } from "./context.js";
 const program = new Command()
   .name("portcall")
   .description("Receive Flexport webhooks and keep every event exactly once, byte-exact.")
+  .version(packageVersion(), "-V, --version", "print portcall's version")
   .showHelpAfterError()
   .exitOverride();
 
