@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Archive, type ArchivedEvent, archiveKey, metadataOf } from "../src/archive/archive.js";
+import { type Archive, archiveKey, metadataOf } from "../src/archive/archive.js";
 import { createGcsArchive } from "../src/archive/gcs-archive.js";
 import { openArchive } from "../src/archive/open-archive.js";
 import { parseEnvelope } from "../src/core/envelope.js";
 import { type FakeGcsServer, startFakeGcsServer } from "./fakes/fake-gcs-server.js";
+import { keptEventFrom } from "./helpers/events.js";
 import { makeEvent } from "./helpers/fixtures.js";
 import { tempDir } from "./helpers/temp.js";
 
@@ -48,23 +48,6 @@ const targets: { name: string; create(): Promise<ArchiveUnderTest> }[] = [
   },
 ];
 
-export function archivedEvent(
-  body: string | Buffer,
-  receivedAt: string,
-  signatureAlg = "sha256",
-): ArchivedEvent {
-  const payload = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-  const parsed = parseEnvelope(payload);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return {
-    ...parsed.envelope,
-    receivedAt,
-    signatureAlg,
-    payload,
-    payloadSha256: createHash("sha256").update(payload).digest("hex"),
-  };
-}
-
 for (const target of targets) {
   describe(`archive conformance: ${target.name}`, () => {
     let t: ArchiveUnderTest;
@@ -74,7 +57,7 @@ for (const target of targets) {
     after(() => t.close());
 
     it("put a new event → created, stored at <prefix>dt=<received date>/<id>.json with the exact bytes", async () => {
-      const event = archivedEvent(makeEvent({ id: 7_100_001 }), "2024-03-04T10:00:01.000Z");
+      const event = keptEventFrom(makeEvent({ id: 7_100_001 }), "2024-03-04T10:00:01.000Z");
       assert.equal(await t.archive.put(event), "created");
       const stored = t.storedObject(`${t.prefix}dt=2024-03-04/7100001.json`);
       assert.ok(stored, "object not at the promised name");
@@ -82,8 +65,8 @@ for (const target of targets) {
     });
 
     it("put the same id again, even with other bytes → exists, first bytes unchanged", async () => {
-      const first = archivedEvent(makeEvent({ id: 7_100_002 }), "2024-03-04T11:00:00.000Z");
-      const other = archivedEvent(
+      const first = keptEventFrom(makeEvent({ id: 7_100_002 }), "2024-03-04T11:00:00.000Z");
+      const other = keptEventFrom(
         makeEvent({ id: 7_100_002, type: "/other" }),
         "2024-03-04T12:00:00.000Z",
         "sha1",
@@ -97,7 +80,7 @@ for (const target of targets) {
     });
 
     it("read → metadata restores type, occurred_at, created_at, received_at, signature_alg, sha256", async () => {
-      const event = archivedEvent(
+      const event = keptEventFrom(
         makeEvent({ id: 7_100_003, type: "/shipment#arrived" }),
         "2024-03-05T00:00:00.500Z",
         "sha1",
@@ -119,7 +102,7 @@ for (const target of targets) {
         `{ "id" : 7100004,\t"type":"/shipment#note","note":"Café 中文 🚢 \\u00e9 \u2028","version":2}\r\n`,
         "utf8",
       );
-      const event = archivedEvent(body, "2024-03-06T08:00:00.000Z", "sha256");
+      const event = keptEventFrom(body, "2024-03-06T08:00:00.000Z", "sha256");
       await t.archive.put(event);
       assert.deepEqual(Buffer.from(await t.archive.get(archiveKey(event))), body);
     });
@@ -128,7 +111,7 @@ for (const target of targets) {
       const filler = "ü".repeat(4 * 1024 * 1024 - 40);
       const body = Buffer.from(`{"id":7100005,"type":"/big","data":"${filler}"}`, "utf8");
       assert.ok(body.length >= 8 * 1024 * 1024 - 100);
-      const event = archivedEvent(body, "2024-03-06T09:00:00.000Z");
+      const event = keptEventFrom(body, "2024-03-06T09:00:00.000Z");
       assert.equal(await t.archive.put(event), "created");
       const back = Buffer.from(await t.archive.get(archiveKey(event)));
       assert.equal(back.length, body.length);
@@ -138,7 +121,7 @@ for (const target of targets) {
 
     it("an id above 2^53 → key and bytes keep every digit", async () => {
       const body = `{"id":9007199254740993,"type":"/shipment#big_id","created_at":"2024-03-07T00:00:00Z"}`;
-      const event = archivedEvent(body, "2024-03-07T01:00:00.000Z");
+      const event = keptEventFrom(body, "2024-03-07T01:00:00.000Z");
       assert.equal(event.id, "9007199254740993");
       await t.archive.put(event);
       assert.ok(t.storedObject(`${t.prefix}dt=2024-03-07/9007199254740993.json`));
@@ -154,7 +137,7 @@ for (const target of targets) {
       const days = ["2025-01-30", "2025-01-31", "2025-02-01", "2025-02-02"];
       for (const [i, day] of days.entries()) {
         for (const id of [8_000_010 + i, 8_000_200 + i]) {
-          await t.archive.put(archivedEvent(makeEvent({ id }), `${day}T23:59:59.999Z`));
+          await t.archive.put(keptEventFrom(makeEvent({ id }), `${day}T23:59:59.999Z`));
         }
       }
       const listed: { key: string; date: string }[] = [];
@@ -197,7 +180,7 @@ describe("file archive specifics", () => {
   it("concurrent puts of one event → exactly one created, no temp files left", async () => {
     const dir = tempDir("portcall-archive-");
     const archive = await openArchive(`file:${dir}`);
-    const event = archivedEvent(makeEvent({ id: 7_200_001 }), "2024-03-04T10:00:00.000Z");
+    const event = keptEventFrom(makeEvent({ id: 7_200_001 }), "2024-03-04T10:00:00.000Z");
     const results = await Promise.all(Array.from({ length: 20 }, () => archive.put(event)));
     assert.equal(results.filter((r) => r === "created").length, 1);
     assert.deepEqual(readdirSync(join(dir, "dt=2024-03-04")).sort(), ["7200001.json", "7200001.json.meta"]);
@@ -206,7 +189,7 @@ describe("file archive specifics", () => {
   it("an object without its sidecar → read gives metadata null, list still shows it once", async () => {
     const dir = tempDir("portcall-archive-");
     const archive = await openArchive(`file:${dir}`);
-    const event = archivedEvent(makeEvent({ id: 7_200_002 }), "2024-03-04T10:00:00.000Z");
+    const event = keptEventFrom(makeEvent({ id: 7_200_002 }), "2024-03-04T10:00:00.000Z");
     await archive.put(event);
     const { rmSync } = await import("node:fs");
     rmSync(join(dir, "dt=2024-03-04", "7200002.json.meta"));
@@ -226,7 +209,7 @@ describe("gcs archive on the wire", () => {
 
   it("put → one multipart upload with ifGenerationMatch=0, application/json, custom metadata", async () => {
     const archive = await openArchive("gs://wire-test/p", { gcsApiEndpoint: server.url });
-    const event = archivedEvent(makeEvent({ id: 7_300_001 }), "2024-03-04T10:00:00.000Z");
+    const event = keptEventFrom(makeEvent({ id: 7_300_001 }), "2024-03-04T10:00:00.000Z");
     assert.equal(await archive.put(event), "created");
     assert.equal(await archive.put(event), "exists");
     const ours = server.uploads.filter((u) => u.name === "p/dt=2024-03-04/7300001.json");
@@ -250,7 +233,7 @@ describe("gcs archive on the wire", () => {
 
   it("a 503 on upload → the client retries the create-only upload and it lands once", async () => {
     const archive = await openArchive("gs://wire-test/retry", { gcsApiEndpoint: server.url });
-    const event = archivedEvent(makeEvent({ id: 7_300_002 }), "2024-03-04T10:00:00.000Z");
+    const event = keptEventFrom(makeEvent({ id: 7_300_002 }), "2024-03-04T10:00:00.000Z");
     server.failNext(1, 503);
     assert.equal(await archive.put(event), "created");
     const attempts = server.requests.filter((r) => r.query.name === "retry/dt=2024-03-04/7300002.json");
@@ -266,7 +249,7 @@ describe("gcs archive on the wire", () => {
       pageSize: 3,
     });
     const ids = Array.from({ length: 8 }, (_, i) => 7_400_000 + i);
-    for (const id of ids) await archive.put(archivedEvent(makeEvent({ id }), "2024-03-04T10:00:00.000Z"));
+    for (const id of ids) await archive.put(keptEventFrom(makeEvent({ id }), "2024-03-04T10:00:00.000Z"));
     const keys: string[] = [];
     for await (const entry of archive.list({})) keys.push(entry.key);
     assert.deepEqual(

@@ -7,7 +7,7 @@ import { openArchive } from "../src/archive/open-archive.js";
 import { receive } from "../src/core/receive.js";
 import { signBody } from "../src/core/signature.js";
 import { createFunctionLog } from "../src/function/function-log.js";
-import { createFunctionSink } from "../src/function/function-sink.js";
+import { createFunctionRecorder } from "../src/function/function-recorder.js";
 import { type FakeGcsServer, startFakeGcsServer } from "./fakes/fake-gcs-server.js";
 import { jsonOf, runCli } from "./helpers/cli.js";
 import { makeEvent } from "./helpers/fixtures.js";
@@ -29,7 +29,11 @@ interface Listed {
 /** Delivers through the function's sink (the archive only), as the function does. */
 async function deliverTo(url: string, body: string) {
   const archive = await openArchive(url);
-  const sink = createFunctionSink({ archive, bigquery: undefined, log: createFunctionLog(() => undefined) });
+  const sink = createFunctionRecorder({
+    archive,
+    bigquery: undefined,
+    log: createFunctionLog(() => undefined),
+  });
   const bytes = Buffer.from(body);
   const signature = signBody(bytes, TEST_SECRET);
   return receive(

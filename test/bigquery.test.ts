@@ -18,6 +18,7 @@ function exportEvent(id: number, receivedAt = "2024-03-04T10:00:01.234Z"): Expor
     signatureAlg: "sha256",
     payload: makeEvent({ id }),
     payloadSha256: "0".repeat(64),
+    source: "webhook",
   };
 }
 

@@ -6,12 +6,11 @@ import { promisify } from "node:util";
 import type { Archive } from "../src/archive/archive.js";
 import { createFileArchive } from "../src/archive/file-archive.js";
 import { createExporter, retryDelayMs } from "../src/export/exporter.js";
-import { openOutbox } from "../src/export/open-outbox.js";
-import type { Outbox } from "../src/export/outbox.js";
 import { packagePath } from "../src/paths.js";
 import { createArchiveSink } from "../src/sinks/archive-sink.js";
 import { BigQueryTarget, createBigQuerySink } from "../src/sinks/bigquery-sink.js";
 import type { ExportEvent, ExportResult, ExportSink } from "../src/sinks/export-sink.js";
+import type { Outbox } from "../src/stores/outbox.js";
 import type { EventStore } from "../src/stores/store.js";
 import { type FakeBigQuery, startFakeBigQuery } from "./fakes/fake-bigquery-server.js";
 import { makeEvent } from "./helpers/fixtures.js";
@@ -88,10 +87,9 @@ for (const target of await storeTargets()) {
       installation = await target.create();
       store = await installation.open();
       await store.migrate();
-      outbox = await openOutbox(store);
+      outbox = store.outbox();
     });
     after(async () => {
-      await outbox.close();
       await store.close();
       await installation.destroy();
       await bigquery.close();
@@ -214,7 +212,7 @@ for (const target of await storeTargets()) {
 
       // A new process: its own store object and outbox on the same database.
       const reopened = await installation.open();
-      const outbox2 = await openOutbox(reopened);
+      const outbox2 = reopened.outbox();
       const second = recordingSink("memory");
       const exporter2 = createExporter({ outbox: outbox2, sinks: [second.sink], batchSize: 5, ...FAST });
       exporter2.start();
@@ -222,7 +220,6 @@ for (const target of await storeTargets()) {
         await waitFor("the rest of the backlog", async () => (await backlog(outbox2, "memory")) === 0);
       } finally {
         await exporter2.stop();
-        await outbox2.close();
         await reopened.close();
       }
       const all = [...first.delivered, ...second.delivered].map((e) => e.id);
@@ -293,7 +290,7 @@ for (const target of await storeTargets()) {
         const a = recordingSink("memory", { delayMs: 5 });
         const b = recordingSink("memory", { delayMs: 5 });
         const other = await installation.open();
-        const outboxB = await openOutbox(other);
+        const outboxB = other.outbox();
         const exporters = [
           createExporter({ outbox, sinks: [a.sink], batchSize: 4, ...FAST }),
           createExporter({ outbox: outboxB, sinks: [b.sink], batchSize: 4, ...FAST }),
@@ -303,7 +300,6 @@ for (const target of await storeTargets()) {
           await waitFor("the backlog", async () => (await backlog(outbox, "memory")) === 0);
         } finally {
           await Promise.all(exporters.map((e) => e.stop()));
-          await outboxB.close();
           await other.close();
         }
         const all = [...a.delivered, ...b.delivered].map((e) => e.id);

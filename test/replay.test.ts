@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Archive, ArchivedEvent } from "../src/archive/archive.js";
+import type { Archive } from "../src/archive/archive.js";
 import { openArchive } from "../src/archive/open-archive.js";
-import { parseEnvelope } from "../src/core/envelope.js";
+import type { KeptEvent } from "../src/core/event-recorder.js";
 import { parseReplayRange, replay } from "../src/replay/replay.js";
 import type { EventStore, EventSummary } from "../src/stores/store.js";
 import { type FakeGcsServer, startFakeGcsServer } from "./fakes/fake-gcs-server.js";
 import { jsonOf, runCli } from "./helpers/cli.js";
+import { keptEventFrom } from "./helpers/events.js";
 import { makeEvent } from "./helpers/fixtures.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 import { tempDir } from "./helpers/temp.js";
@@ -17,7 +17,7 @@ import { tempDir } from "./helpers/temp.js";
 const DAYS = ["2024-03-04", "2024-03-05", "2024-03-06"];
 
 /** Real-shaped events over three days: varied ids (one above 2^53), bytes and signature algorithms. */
-function sampleEvents(): ArchivedEvent[] {
+function sampleEvents(): KeptEvent[] {
   const bodies: { body: string; receivedAt: string; alg: string | null }[] = [];
   DAYS.forEach((day, d) => {
     for (let i = 0; i < 10; i++) {
@@ -33,18 +33,7 @@ function sampleEvents(): ArchivedEvent[] {
     receivedAt: "2024-03-05T23:59:59.999Z",
     alg: "sha256",
   });
-  return bodies.map(({ body, receivedAt, alg }) => {
-    const payload = Buffer.from(body, "utf8");
-    const parsed = parseEnvelope(payload);
-    if (!parsed.ok) throw new Error(parsed.message);
-    return {
-      ...parsed.envelope,
-      receivedAt,
-      signatureAlg: alg,
-      payload,
-      payloadSha256: createHash("sha256").update(payload).digest("hex"),
-    };
-  });
+  return bodies.map(({ body, receivedAt, alg }) => keptEventFrom(body, receivedAt, alg));
 }
 
 /** What "an equal store" means: same ids, bytes (hashes), times, types and algorithms. */
@@ -243,7 +232,7 @@ describe("replay of invalid archived objects", () => {
 
   it("bytes that no longer match the archived sha256 → invalid, not inserted", async () => {
     const archive = await openArchive(`file:${dir}`);
-    const first = events[0] as ArchivedEvent;
+    const first = events[0] as KeptEvent;
     writeFileSync(
       join(dir, `dt=${first.receivedAt.slice(0, 10)}`, `${first.id}.json`),
       makeEvent({ id: Number(first.id), type: "/tampered" }),
@@ -345,8 +334,8 @@ describe("replay of an id archived on two days", () => {
   it("the later object read first → the earliest received is still the one inserted", async () => {
     const files = await openArchive(`file:${tempDir("portcall-replay-")}`);
     const body = makeEvent({ id: 7_700_001 });
-    const first = sampleEventFrom(body, "2024-03-04T23:59:59.000Z", "sha256");
-    const redelivery = sampleEventFrom(body, "2024-03-05T00:00:01.000Z", "sha1");
+    const first = keptEventFrom(body, "2024-03-04T23:59:59.000Z", "sha256");
+    const redelivery = keptEventFrom(body, "2024-03-05T00:00:01.000Z", "sha1");
     await files.put(first);
     await files.put(redelivery);
     // Reads of the earlier partition are slow, so its object would finish last if unordered.
@@ -375,19 +364,6 @@ describe("replay of an id archived on two days", () => {
     assert.equal(kept.get("7700001"), "2024-03-04T23:59:59.000Z sha256");
   });
 });
-
-function sampleEventFrom(body: string, receivedAt: string, signatureAlg: string): ArchivedEvent {
-  const payload = Buffer.from(body, "utf8");
-  const parsed = parseEnvelope(payload);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return {
-    ...parsed.envelope,
-    receivedAt,
-    signatureAlg,
-    payload,
-    payloadSha256: createHash("sha256").update(payload).digest("hex"),
-  };
-}
 
 describe("parseReplayRange", () => {
   it("dates → whole UTC days, both inclusive", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type Database from "better-sqlite3";
-import { BIGQUERY_VIEW_IDS, bigQueryViews } from "../src/reports/bigquery-views.js";
+import { BIGQUERY_VIEW_IDS, bigQueryViews } from "../src/sinks/bigquery-views.js";
+import { SqliteStore } from "../src/stores/sqlite/sqlite-store.js";
 import type { EventStore } from "../src/stores/store.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 
@@ -188,8 +188,8 @@ describe("BigQuery milestone views (read, not run)", () => {
     });
 
     it(`${view.viewId} → the same columns, in the same order, as in SQLite`, () => {
-      const db = (store as unknown as { database: Database.Database }).database;
-      const columns = db
+      assert.ok(store instanceof SqliteStore);
+      const columns = store.database
         .prepare(`SELECT * FROM ${view.viewId}`)
         .columns()
         .map((c) => c.name);

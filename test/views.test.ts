@@ -2,15 +2,13 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import type Database from "better-sqlite3";
-import type pg from "pg";
 import { parseEnvelope } from "../src/core/envelope.js";
-import type { VerifiedEvent } from "../src/core/sink.js";
+import type { VerifiedEvent } from "../src/core/event-recorder.js";
 import { CATALOGUE } from "../src/milestones/catalogue.js";
 import { loadSamples, SAMPLES_DIR } from "../src/samples/samples.js";
 import type { EventStore } from "../src/stores/store.js";
 import { conformanceCorpus } from "./helpers/fixtures.js";
-import { storeTargets, type TestStore } from "./helpers/stores.js";
+import { sqlRows, storeTargets, type TestStore } from "./helpers/stores.js";
 
 // The same events go into every store; both views must give the same rows everywhere, and
 // the rows must match what the payloads say (worked out here in TypeScript, independently
@@ -224,12 +222,11 @@ function normalise(row: Json): Json {
 }
 
 async function viewRows(store: EventStore, view: string, key: string): Promise<Json[]> {
-  const handle = (store as unknown as { database: unknown }).database;
-  const sql = `SELECT * FROM ${view} ORDER BY length(${key}), ${key}`;
-  const rows =
-    store.dialect === "sqlite"
-      ? (handle as Database.Database).prepare<[], Json>(sql).all()
-      : (await (handle as pg.Pool).query<Json>(`${sql} COLLATE "C"`)).rows;
+  const rows = await sqlRows<Json>(
+    store,
+    `SELECT * FROM ${view} ORDER BY length(${key}), ${key}`,
+    ' COLLATE "C"',
+  );
   return rows.map(normalise);
 }
 
@@ -261,12 +258,8 @@ for (const target of await storeTargets()) {
     });
 
     it("flexport_event_types → exactly the catalogue", async () => {
-      const handle = (store as unknown as { database: unknown }).database;
       const sql = "SELECT type, label, category, effect FROM flexport_event_types ORDER BY type";
-      const rows =
-        store.dialect === "sqlite"
-          ? (handle as Database.Database).prepare<[], Json>(sql).all()
-          : (await (handle as pg.Pool).query<Json>(`${sql} COLLATE "C"`)).rows;
+      const rows = await sqlRows<Json>(store, sql, ' COLLATE "C"');
       const expected = [...CATALOGUE]
         .map((e) => ({ type: e.type, label: e.label, category: e.category, effect: e.effect }))
         .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { access, link, mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { KeptEvent } from "../core/event-recorder.js";
 import {
   type Archive,
-  type ArchivedEvent,
   type ArchivedObject,
   type ArchiveEntry,
   archiveKey,
@@ -85,8 +85,12 @@ export function createFileArchive(options: FileArchiveOptions): Archive & Reject
   return {
     description: `file:${root}`,
 
-    put(event: ArchivedEvent): Promise<PutResult> {
-      return putObject(archiveKey(event), event.payload, metadataToRecord(metadataOf(event)));
+    put(event: KeptEvent): Promise<PutResult> {
+      return putObject(
+        archiveKey(event),
+        Buffer.from(event.payload, "utf8"),
+        metadataToRecord(metadataOf(event)),
+      );
     },
 
     putReject(reject: ArchivedReject): Promise<PutResult> {

@@ -1,7 +1,7 @@
 import type { Bucket } from "@google-cloud/storage";
+import type { KeptEvent } from "../core/event-recorder.js";
 import {
   type Archive,
-  type ArchivedEvent,
   type ArchivedObject,
   type ArchiveEntry,
   archiveKey,
@@ -121,8 +121,12 @@ export async function createGcsArchive(options: GcsArchiveOptions): Promise<Arch
     // One HTTPS request (and socket) per read: a modest window, well under request-rate limits.
     readConcurrency: 64,
 
-    put(event: ArchivedEvent): Promise<PutResult> {
-      return putObject(archiveKey(event), event.payload, metadataToRecord(metadataOf(event)));
+    put(event: KeptEvent): Promise<PutResult> {
+      return putObject(
+        archiveKey(event),
+        Buffer.from(event.payload, "utf8"),
+        metadataToRecord(metadataOf(event)),
+      );
     },
 
     putReject(reject: ArchivedReject): Promise<PutResult> {

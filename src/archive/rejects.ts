@@ -1,4 +1,4 @@
-import type { RejectReason } from "../core/sink.js";
+import type { RejectReason } from "../core/event-recorder.js";
 import type { PutResult } from "./archive.js";
 
 /**

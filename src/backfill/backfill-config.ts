@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../config/config.js";
+import { ConfigError, type Env, integer, parseEnv } from "../config/env.js";
 
 export const DEFAULT_FLEXPORT_API_URL = "https://api.flexport.com";
 /** The audience Flexport's token endpoint expects, whatever base URL the API is reached by. */
@@ -27,32 +27,12 @@ const envSchema = z.object({
   FLEXPORT_API_TOKEN: z.string().trim().optional(),
   FLEXPORT_CLIENT_ID: z.string().trim().optional(),
   FLEXPORT_CLIENT_SECRET: z.string().optional(),
-  PORTCALL_BACKFILL_MAX_ATTEMPTS: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, { message: "must be a whole number" })
-    .transform(Number)
-    .pipe(
-      z.number().int().min(1, { message: "must be at least 1" }).max(20, { message: "must be at most 20" }),
-    )
-    .default(6),
+  PORTCALL_BACKFILL_MAX_ATTEMPTS: integer(1, 20).default(6),
 });
 
 /** Throws ConfigError naming each variable that is wrong or missing; never echoes a credential. */
-export function loadFlexportApiConfig(env: Readonly<Record<string, string | undefined>>): FlexportApiConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? "environment");
-        const shown =
-          name === "FLEXPORT_API_URL" || name.endsWith("_ATTEMPTS") ? ` (got "${present[name]}")` : "";
-        return `${name}: ${issue.message}${shown}`;
-      }),
-    );
-  }
-  const e = parsed.data;
+export function loadFlexportApiConfig(env: Env): FlexportApiConfig {
+  const e = parseEnv(envSchema, env);
   const hasClient = e.FLEXPORT_CLIENT_ID !== undefined || e.FLEXPORT_CLIENT_SECRET !== undefined;
   let credentials: FlexportCredentials;
   if (e.FLEXPORT_API_TOKEN !== undefined && hasClient) {

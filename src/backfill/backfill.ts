@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
-import { parseEnvelope } from "../core/envelope.js";
-import type { VerifiedEvent } from "../core/sink.js";
+import { verifiedEvent } from "../core/verified-event.js";
 import type { EventStore } from "../stores/store.js";
 import { type BackfillProgress, createBackfillState, type MissingEvent } from "./backfill-state.js";
 import type { EventsQuery, FlexportEventsClient } from "./flexport-events-client.js";
@@ -80,37 +78,27 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     const receivedAt = now();
     const work: Promise<void>[] = [];
     for (const text of page.events) {
-      const parsed = parseEnvelope(Buffer.from(text, "utf8"));
+      const parsed = verifiedEvent(Buffer.from(text, "utf8"), null, "backfill");
       if (!parsed.ok) {
         progress.invalid++;
         say(`page ${progress.pages + 1}: skipped an element that is not a usable event (${parsed.message})`);
         continue;
       }
-      const { envelope } = parsed;
+      const { event } = parsed;
       // The filters are applied again here in case the API ignores one of them.
-      const occurred = envelope.occurredAt === null ? Number.NaN : Date.parse(envelope.occurredAt);
+      const occurred = event.occurredAt === null ? Number.NaN : Date.parse(event.occurredAt);
       const inWindow = !(occurred < sinceMs || occurred > untilMs);
-      if ((query.type !== undefined && envelope.type !== query.type) || !inWindow) {
+      if ((query.type !== undefined && event.type !== query.type) || !inWindow) {
         progress.outside++;
         continue;
       }
       // Offset pagination can repeat an event on two pages while new ones arrive.
-      if (seen.has(envelope.id)) continue;
-      seen.add(envelope.id);
+      if (seen.has(event.id)) continue;
+      seen.add(event.id);
       progress.fetched++;
-      const counts = progress.by_type[envelope.type] ?? { fetched: 0, present: 0, missing: 0 };
-      progress.by_type[envelope.type] = counts;
+      const counts = progress.by_type[event.type] ?? { fetched: 0, present: 0, missing: 0 };
+      progress.by_type[event.type] = counts;
       counts.fetched++;
-      const event: VerifiedEvent = {
-        id: envelope.id,
-        type: envelope.type,
-        occurredAt: envelope.occurredAt,
-        createdAt: envelope.createdAt,
-        payload: parsed.text,
-        payloadSha256: createHash("sha256").update(text, "utf8").digest("hex"),
-        signatureAlg: null,
-        source: "backfill",
-      };
       const missing: MissingEvent = { id: event.id, type: event.type, occurred_at: event.occurredAt };
       const stored = options.dryRun
         ? store.getEvent(event.id).then((found) => found === undefined)

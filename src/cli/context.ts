@@ -1,4 +1,5 @@
 import { type Config, loadConfig } from "../config/config.js";
+import type { Env } from "../config/env.js";
 import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 
@@ -7,8 +8,31 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export function configFromEnv(): Config {
-  return loadConfig(process.env);
+/** What every command gets from the entry point: the environment, read there and only there. */
+export interface CliContext {
+  readonly env: Env;
+  /** The validated configuration (throws ConfigError naming each bad variable). */
+  config(): Config;
+  /** Opens the configured store (migrated, so a first command on a new database works), runs, closes. */
+  withStore<T>(run: (store: EventStore, config: Config) => Promise<T>): Promise<T>;
+}
+
+export function createCliContext(env: Env): CliContext {
+  const config = () => loadConfig(env);
+  return {
+    env,
+    config,
+    async withStore(run) {
+      const loaded = config();
+      const store = await openConfiguredStore(loaded);
+      try {
+        await store.migrate();
+        return await run(store, loaded);
+      } finally {
+        await store.close();
+      }
+    },
+  };
 }
 
 export async function openConfiguredStore(config: Config): Promise<EventStore> {
@@ -21,18 +45,6 @@ export async function openConfiguredStore(config: Config): Promise<EventStore> {
       statementTimeoutMs: config.pgStatementTimeoutMs,
     },
   });
-}
-
-/** Opens the configured store (migrated, so a first command on a new database works), runs, closes. */
-export async function withStore<T>(run: (store: EventStore, config: Config) => Promise<T>): Promise<T> {
-  const config = configFromEnv();
-  const store = await openConfiguredStore(config);
-  try {
-    await store.migrate();
-    return await run(store, config);
-  } finally {
-    await store.close();
-  }
 }
 
 /** Parses an ISO-8601 date or timestamp option into a normalised UTC timestamp. */

@@ -13,7 +13,10 @@ import { registerServe } from "./commands/serve.js";
 import { registerShipments } from "./commands/shipments.js";
 import { registerStatus } from "./commands/status.js";
 import { registerTimeline } from "./commands/timeline.js";
-import { UsageError } from "./context.js";
+import { createCliContext, UsageError } from "./context.js";
+
+// The one place the CLI reads the environment; commands get it through the context.
+const cli = createCliContext(process.env);
 
 const program = new Command()
   .name("portcall")
@@ -22,17 +25,17 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-registerServe(program);
-registerMigrate(program);
-registerEvents(program);
-registerEvent(program);
-registerRejects(program);
-registerSend(program);
-registerReplay(program);
-registerStatus(program);
-registerBackfill(program);
-registerShipments(program);
-registerTimeline(program);
+registerServe(program, cli);
+registerMigrate(program, cli);
+registerEvents(program, cli);
+registerEvent(program, cli);
+registerRejects(program, cli);
+registerSend(program, cli);
+registerReplay(program, cli);
+registerStatus(program, cli);
+registerBackfill(program, cli);
+registerShipments(program, cli);
+registerTimeline(program, cli);
 
 try {
   await program.parseAsync(process.argv);

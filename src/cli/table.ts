@@ -17,3 +17,9 @@ export function formatTable(columns: readonly string[], rows: readonly (readonly
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** "Los Angeles, CA (USLAX)", or whichever part is known. */
+export function placeText(name: string | null, code: string | null): string | null {
+  if (name !== null && code !== null) return `${name} (${code})`;
+  return name ?? code;
+}

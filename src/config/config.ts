@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { boolean, ConfigError, type Env, integer, parseEnv } from "./env.js";
+
+export { ConfigError } from "./env.js";
 
 /** Everything portcall reads from the environment, validated once at start. */
 export interface Config {
@@ -22,6 +25,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** The PORTCALL_CONFIG file (sources, destinations, rules), when set. */
+  readonly configFile: string | undefined;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -31,28 +36,6 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const DEFAULT_DATA_DIR = "./data";
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
-
-/** An environment variable holding a whole number in [min, max]; shared by every config module. */
-export const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, { message: "must be a whole number" })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
-
-const boolean = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { message: "must be true or false" }))
-  .transform((v) => v === "true" || v === "1" || v === "yes" || v === "on");
 
 const schemaName = z
   .string()
@@ -78,33 +61,15 @@ const envSchema = z.object({
   PORTCALL_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
   PORTCALL_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000).default(72_000),
   PORTCALL_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  PORTCALL_CONFIG: z.string().trim().min(1, { message: "must be a file path" }).optional(),
 });
-
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
 
 /**
  * Builds the configuration from an environment (a parameter, so tests pass their own).
  * Throws ConfigError listing every problem, each naming its variable.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  // An empty variable means "not set", as in most twelve-factor tools.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? "environment");
-        const value = name.includes("SECRET") ? "" : ` (got "${present[name] ?? ""}")`;
-        return `${name}: ${issue.message}${value}`;
-      }),
-    );
-  }
-  const e = parsed.data;
+export function loadConfig(env: Env): Config {
+  const e = parseEnv(envSchema, env);
   if (e.FLEXPORT_WEBHOOK_SECRET !== undefined && e.FLEXPORT_WEBHOOK_SECRET_FILE !== undefined) {
     throw new ConfigError([
       "FLEXPORT_WEBHOOK_SECRET and FLEXPORT_WEBHOOK_SECRET_FILE are both set; set only one",
@@ -133,6 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     requestTimeoutMs: e.PORTCALL_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.PORTCALL_KEEP_ALIVE_TIMEOUT_MS,
     shutdownTimeoutMs: e.PORTCALL_SHUTDOWN_TIMEOUT_MS,
+    configFile: e.PORTCALL_CONFIG,
   };
 }
 

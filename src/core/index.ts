@@ -1,5 +1,6 @@
 export * from "./envelope.js";
 export * from "./errors.js";
+export * from "./event-recorder.js";
 export * from "./receive.js";
 export * from "./signature.js";
-export * from "./sink.js";
+export * from "./verified-event.js";

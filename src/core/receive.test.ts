@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { EventRecorder, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./event-recorder.js";
 import { decide, receive, signatureHeadersFrom } from "./receive.js";
 import { signBody } from "./signature.js";
-import type { EventSink, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./sink.js";
 
 const config = { secrets: ["s3cret"], acceptSha1: true, maxBodyBytes: 1024 };
 const event = Buffer.from('{"id":9007199254740993,"type":"/shipment#created"}');
@@ -11,7 +11,7 @@ const headersFor = (body: Uint8Array, secret = "s3cret") => {
   return signatureHeadersFrom((name) => signed[name]);
 };
 
-class RecordingSink implements EventSink {
+class FakeRecorder implements EventRecorder {
   events: VerifiedEvent[] = [];
   quarantined: QuarantinedBody[] = [];
   constructor(private readonly outcome: RecordOutcome | Error = "stored") {}
@@ -57,7 +57,7 @@ describe("decide", () => {
 
 describe("receive", () => {
   it("new event → 200 stored with the exact id", async () => {
-    const sink = new RecordingSink("stored");
+    const sink = new FakeRecorder("stored");
     const result = await receive(event, headersFor(event), config, sink);
     assert.equal(result.status, 200);
     assert.deepEqual(result.body, { status: "stored", id: "9007199254740993" });
@@ -65,11 +65,11 @@ describe("receive", () => {
   });
 
   it("known id → 200 duplicate; conflicting bytes → 200 duplicate, outcome conflict", async () => {
-    assert.deepEqual((await receive(event, headersFor(event), config, new RecordingSink("duplicate"))).body, {
+    assert.deepEqual((await receive(event, headersFor(event), config, new FakeRecorder("duplicate"))).body, {
       status: "duplicate",
       id: "9007199254740993",
     });
-    const conflict = await receive(event, headersFor(event), config, new RecordingSink("conflict"));
+    const conflict = await receive(event, headersFor(event), config, new FakeRecorder("conflict"));
     assert.equal(conflict.status, 200);
     assert.equal(conflict.outcome, "conflict");
     assert.deepEqual(conflict.body, { status: "duplicate", id: "9007199254740993" });
@@ -80,7 +80,7 @@ describe("receive", () => {
       event,
       headersFor(event),
       config,
-      new RecordingSink(new Error("disk I/O error")),
+      new FakeRecorder(new Error("disk I/O error")),
     );
     assert.equal(result.status, 503);
     assert.equal(result.headers["retry-after"], "5");
@@ -91,7 +91,7 @@ describe("receive", () => {
   });
 
   it("wrong secret → 401, nothing written", async () => {
-    const sink = new RecordingSink();
+    const sink = new FakeRecorder();
     const result = await receive(event, headersFor(event, "other"), config, sink);
     assert.equal(result.status, 401);
     assert.equal(sink.events.length + sink.quarantined.length, 0);
@@ -99,7 +99,7 @@ describe("receive", () => {
 
   it("signed event without type → 400 naming the field, body quarantined", async () => {
     const body = Buffer.from('{"id":1}');
-    const sink = new RecordingSink();
+    const sink = new FakeRecorder();
     const result = await receive(body, headersFor(body), config, sink);
     assert.equal(result.status, 400);
     assert.deepEqual(result.body, { error: "invalid_event", message: 'field "type" is required' });
@@ -109,7 +109,7 @@ describe("receive", () => {
 
   it("quarantine write failure → 503 (an authenticated body is never dropped)", async () => {
     const body = Buffer.from("not json");
-    const result = await receive(body, headersFor(body), config, new RecordingSink(new Error("down")));
+    const result = await receive(body, headersFor(body), config, new FakeRecorder(new Error("down")));
     assert.equal(result.status, 503);
   });
 });

@@ -1,13 +1,12 @@
-import { createHash } from "node:crypto";
-import { parseEnvelope } from "./envelope.js";
 import { ERRORS, type ErrorBody, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "./errors.js";
+import type { EventRecorder, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./event-recorder.js";
 import {
   type SignatureHeaders,
   type SignatureOptions,
   type VerifyFailure,
   verifySignature,
 } from "./signature.js";
-import type { EventSink, QuarantinedBody, RecordOutcome, VerifiedEvent } from "./sink.js";
+import { verifiedEvent } from "./verified-event.js";
 
 export interface ReceiveConfig extends SignatureOptions {
   readonly maxBodyBytes: number;
@@ -29,29 +28,17 @@ export function decide(body: Uint8Array, headers: SignatureHeaders, config: Rece
   const verified = verifySignature(body, headers, config);
   if (!verified.ok) return { kind: "unauthorized", failure: verified.failure };
 
-  const payloadSha256 = createHash("sha256").update(body).digest("hex");
-  const parsed = parseEnvelope(body);
-  if (!parsed.ok) {
-    return {
-      kind: "quarantine",
-      body: {
-        reason: parsed.problem,
-        detail: parsed.message,
-        payload: body,
-        payloadSha256,
-        eventId: null,
-        signatureAlg: verified.algorithm,
-      },
-    };
-  }
+  const result = verifiedEvent(body, verified.algorithm, "webhook");
+  if (result.ok) return { kind: "event", event: result.event };
   return {
-    kind: "event",
-    event: {
-      ...parsed.envelope,
-      payload: parsed.text,
-      payloadSha256,
+    kind: "quarantine",
+    body: {
+      reason: result.problem,
+      detail: result.message,
+      payload: body,
+      payloadSha256: result.payloadSha256,
+      eventId: null,
       signatureAlg: verified.algorithm,
-      source: "webhook",
     },
   };
 }
@@ -84,14 +71,14 @@ export interface ReceiveResult {
 }
 
 /**
- * The whole receive decision, shared by every adapter: decide, then write through the sink,
- * and answer 2xx only once the sink says the write is durable.
+ * The whole receive decision, shared by every adapter: decide, then write through the recorder,
+ * and answer 2xx only once the recorder says the write is durable.
  */
 export async function receive(
   body: Uint8Array,
   headers: SignatureHeaders,
   config: ReceiveConfig,
-  sink: EventSink,
+  recorder: EventRecorder,
   now: Date = new Date(),
 ): Promise<ReceiveResult> {
   const decision = decide(body, headers, config);
@@ -108,7 +95,7 @@ export async function receive(
     case "quarantine": {
       const { reason, detail } = decision.body;
       try {
-        await sink.quarantine(decision.body, now);
+        await recorder.quarantine(decision.body, now);
       } catch (error) {
         return storeUnavailable(error, { reason });
       }
@@ -123,7 +110,7 @@ export async function receive(
       const { id, type } = decision.event;
       let outcome: RecordOutcome;
       try {
-        outcome = await sink.record(decision.event, now);
+        outcome = await recorder.record(decision.event, now);
       } catch (error) {
         return storeUnavailable(error, { id, type });
       }

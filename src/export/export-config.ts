@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError, integer } from "../config/config.js";
+import { ConfigError, type Env, integer, parseEnv } from "../config/env.js";
 import type { PayloadType } from "../sinks/bigquery-table.js";
 import { parseTableRef } from "../sinks/bigquery-table.js";
 
@@ -36,18 +36,8 @@ const envSchema = z.object({
 });
 
 /** Parses the export settings; throws ConfigError naming each bad variable. */
-export function loadExportConfig(env: Readonly<Record<string, string | undefined>>): ExportConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? "environment");
-        return `${name}: ${issue.message} (got "${present[name] ?? ""}")`;
-      }),
-    );
-  }
-  const e = parsed.data;
+export function loadExportConfig(env: Env): ExportConfig {
+  const e = parseEnv(envSchema, env);
   if (e.BIGQUERY_TABLE !== undefined) {
     try {
       parseTableRef(e.BIGQUERY_TABLE);

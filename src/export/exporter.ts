@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { type ExportEvent, type ExportSink, errorMessage } from "../sinks/export-sink.js";
-import type { ClaimedItem, DeliveryFailure, Outbox } from "./outbox.js";
+import type { ClaimedItem, DeliveryFailure, Outbox } from "../stores/outbox.js";
 
 export interface ExporterOptions {
   readonly outbox: Outbox;

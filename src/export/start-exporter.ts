@@ -3,7 +3,6 @@ import type { EventStore } from "../stores/store.js";
 import { configuredSinks } from "./configured-sinks.js";
 import type { ExportConfig } from "./export-config.js";
 import { createExporter, type Exporter } from "./exporter.js";
-import { openOutbox } from "./open-outbox.js";
 
 export interface RunningExporter {
   stop(): Promise<void>;
@@ -19,32 +18,20 @@ export async function startExporter(
   config: ExportConfig,
   logger: Logger,
 ): Promise<RunningExporter | undefined> {
-  const outbox = await openOutbox(store);
-  try {
-    const sinks = await configuredSinks(config);
-    await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target })));
-    if (sinks.length === 0) {
-      await outbox.close();
-      return undefined;
-    }
-    const exporter: Exporter = createExporter({
-      outbox,
-      sinks,
-      logger,
-      batchSize: config.batchSize,
-      pollMs: config.pollMs,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-    });
-    exporter.start();
-    return {
-      async stop() {
-        await exporter.stop();
-        await outbox.close();
-      },
-    };
-  } catch (error) {
-    await outbox.close();
-    throw error;
-  }
+  const outbox = store.outbox();
+  const sinks = await configuredSinks(config);
+  await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target })));
+  if (sinks.length === 0) return undefined;
+  const exporter: Exporter = createExporter({
+    outbox,
+    sinks,
+    logger,
+    batchSize: config.batchSize,
+    pollMs: config.pollMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+  });
+  exporter.start();
+  // The outbox belongs to the store, which closes it after the exporter has stopped.
+  return { stop: () => exporter.stop() };
 }

@@ -3,16 +3,16 @@ import { openArchive } from "../archive/open-archive.js";
 import type { RejectArchive } from "../archive/rejects.js";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { resolveSecrets } from "../config/secrets.js";
+import type { EventRecorder } from "../core/event-recorder.js";
 import type { ReceiveConfig } from "../core/receive.js";
-import type { EventSink } from "../core/sink.js";
 import { bigQueryTargetOf } from "../export/configured-sinks.js";
 import { loadExportConfig } from "../export/export-config.js";
 import type { FunctionLog } from "./function-log.js";
-import { createFunctionSink } from "./function-sink.js";
+import { createFunctionRecorder } from "./function-recorder.js";
 
 export interface FunctionRuntime {
   readonly receiveConfig: ReceiveConfig;
-  readonly sink: EventSink;
+  readonly recorder: EventRecorder;
 }
 
 /**
@@ -46,6 +46,6 @@ export async function createFunctionRuntime(
       acceptSha1: config.acceptSha1,
       maxBodyBytes: config.maxBodyBytes,
     },
-    sink: createFunctionSink({ archive, bigquery, log }),
+    recorder: createFunctionRecorder({ archive, bigquery, log }),
   };
 }

@@ -35,7 +35,7 @@ export async function flexportWebhook(req: Request, res: Response): Promise<void
     new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
     signatureHeadersFrom((name) => req.headers[name]),
     ready.receiveConfig,
-    ready.sink,
+    ready.recorder,
   );
   log.write(result.status >= 500 ? "ERROR" : result.status >= 400 ? "WARNING" : "INFO", "flexport webhook", {
     status: result.status,

@@ -1,7 +1,7 @@
 import type { RejectArchive } from "../archive/rejects.js";
 import { parseEnvelope } from "../core/envelope.js";
+import type { EventRecorder, RecordOutcome } from "../core/event-recorder.js";
 import type { SignatureAlgorithm } from "../core/signature.js";
-import type { EventSink, RecordOutcome } from "../core/sink.js";
 
 export interface RejectReplay {
   readonly key: string;
@@ -21,7 +21,7 @@ export interface RejectReplay {
  */
 export async function replayRejects(options: {
   readonly archive: RejectArchive;
-  readonly sink: Pick<EventSink, "record">;
+  readonly sink: Pick<EventRecorder, "record">;
   readonly range?: { readonly since?: string; readonly until?: string };
 }): Promise<RejectReplay[]> {
   const results: RejectReplay[] = [];

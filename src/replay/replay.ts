@@ -1,8 +1,5 @@
-import { createHash } from "node:crypto";
 import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
-import { parseEnvelope } from "../core/envelope.js";
-import type { SignatureAlgorithm } from "../core/signature.js";
-import type { VerifiedEvent } from "../core/sink.js";
+import { signatureAlgorithmOf, verifiedEvent } from "../core/verified-event.js";
 import type { EventStore } from "../stores/store.js";
 
 export interface ReplayCounts {
@@ -110,17 +107,20 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       counts.invalid += 1;
       if (problems.length < MAX_PROBLEMS) problems.push({ key: entry.key, reason });
     };
-    const parsed = parseEnvelope(object.payload);
-    if (!parsed.ok) return invalid(`${parsed.problem}: ${parsed.message}`);
-    const { envelope } = parsed;
-    const sha256 = createHash("sha256").update(object.payload).digest("hex");
     const metadata = object.metadata;
-    if (metadata !== null && metadata.payloadSha256 !== sha256) {
+    const parsed = verifiedEvent(
+      object.payload,
+      signatureAlgorithmOf(metadata?.signatureAlg ?? null),
+      "replay",
+    );
+    if (!parsed.ok) return invalid(`${parsed.problem}: ${parsed.message}`);
+    const { event } = parsed;
+    if (metadata !== null && metadata.payloadSha256 !== event.payloadSha256) {
       return invalid(`bytes do not match the archived sha256 ${metadata.payloadSha256}`);
     }
     const keyId = idFromKey(entry.key);
-    if (keyId !== envelope.id)
-      return invalid(`the key names id ${keyId ?? "(none)"} but the body has id ${envelope.id}`);
+    if (keyId !== event.id)
+      return invalid(`the key names id ${keyId ?? "(none)"} but the body has id ${event.id}`);
 
     if (metadata === null) counts.withoutMetadata += 1;
     const receivedMs = Date.parse(metadata?.receivedAt ?? `${entry.date}T00:00:00Z`);
@@ -132,13 +132,6 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       counts.outsideRange += 1;
       return;
     }
-    const event: VerifiedEvent = {
-      ...envelope,
-      payload: parsed.text,
-      payloadSha256: sha256,
-      signatureAlg: signatureAlgorithm(metadata?.signatureAlg ?? null),
-      source: "replay",
-    };
     if (await store.insertIfAbsent(event, new Date(receivedMs))) counts.inserted += 1;
     else counts.alreadyPresent += 1;
   }
@@ -189,10 +182,6 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   while (inFlight > 0) await waitForRoom(0);
   if (failure !== undefined) throw failure.error;
   return { ...counts, problems, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
-}
-
-function signatureAlgorithm(value: string | null): SignatureAlgorithm | null {
-  return value === "sha256" || value === "sha1" ? value : null;
 }
 
 function errorText(error: unknown): string {

@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import type { Env } from "../config/env.js";
+import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
-import { openStore, redactUrl } from "../stores/open-store.js";
+import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
 import { ReceiverMetrics } from "./metrics.js";
@@ -21,7 +23,7 @@ export async function startServer(
   config: Config,
   secrets: ResolvedSecrets,
   logger: Logger,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Env,
 ): Promise<RunningServer> {
   const metrics = new ReceiverMetrics();
   const store = await openStore({

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Archive, type ArchivedEvent, archiveKey } from "../archive/archive.js";
+import { type Archive, archiveKey } from "../archive/archive.js";
 import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "./export-sink.js";
 
 export type ArchiveOutcome = "created" | "exists" | "conflict";
@@ -9,18 +9,8 @@ export type ArchiveOutcome = "created" | "exists" | "conflict";
  * (different bytes under the same id): an "exists" is only good news if the bytes match.
  */
 export async function archiveEvent(archive: Archive, event: ExportEvent): Promise<ArchiveOutcome> {
-  const archived: ArchivedEvent = {
-    id: event.id,
-    type: event.type,
-    occurredAt: event.occurredAt,
-    createdAt: event.createdAt,
-    receivedAt: event.receivedAt,
-    signatureAlg: event.signatureAlg,
-    payload: Buffer.from(event.payload, "utf8"),
-    payloadSha256: event.payloadSha256,
-  };
-  if ((await archive.put(archived)) === "created") return "created";
-  const existing = await archive.get(archiveKey(archived));
+  if ((await archive.put(event)) === "created") return "created";
+  const existing = await archive.get(archiveKey(event));
   const sha256 = createHash("sha256").update(existing).digest("hex");
   return sha256 === event.payloadSha256 ? "exists" : "conflict";
 }

@@ -1,5 +1,4 @@
 import type { BigQuery, Dataset, Table } from "@google-cloud/bigquery";
-import { BIGQUERY_VIEW_COLUMNS, bigQueryViews } from "../reports/bigquery-views.js";
 import {
   dedupViewId,
   dedupViewQuery,
@@ -12,6 +11,7 @@ import {
   tableName,
   toTableRow,
 } from "./bigquery-table.js";
+import { BIGQUERY_VIEW_COLUMNS, bigQueryViews } from "./bigquery-views.js";
 import type { ExportEvent, ExportResult, ExportSink } from "./export-sink.js";
 
 export interface BigQueryTargetOptions {

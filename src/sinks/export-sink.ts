@@ -1,16 +1,7 @@
-/** One committed event as the sinks see it. */
-export interface ExportEvent {
-  readonly id: string;
-  readonly type: string;
-  readonly occurredAt: string | null;
-  readonly createdAt: string | null;
-  /** ISO-8601 UTC, first delivery. */
-  readonly receivedAt: string;
-  readonly signatureAlg: string | null;
-  /** The exact body received (strict UTF-8 text). */
-  readonly payload: string;
-  readonly payloadSha256: string;
-}
+import type { KeptEvent } from "../core/event-recorder.js";
+
+/** A committed event as the sinks get it: the one kept-event shape, under the sinks' name. */
+export type ExportEvent = KeptEvent;
 
 /** Per event: delivered (or already there), or why not. */
 export type ExportResult = { readonly ok: true } | { readonly ok: false; readonly error: string };

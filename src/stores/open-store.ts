@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { redactUrl } from "../config/env.js";
 import type { CommitObserver, EventStore } from "./store.js";
 
 export interface OpenStoreOptions {
@@ -51,9 +52,4 @@ export async function openStore(options: OpenStoreOptions): Promise<EventStore> 
     ...(options.observer ? { observer: options.observer } : {}),
     ...options.pgOptions,
   });
-}
-
-/** Hides a password in a connection URL before it goes anywhere near a log. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
 }

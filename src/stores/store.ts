@@ -1,4 +1,6 @@
-import type { EventSink, RejectReason, VerifiedEvent } from "../core/sink.js";
+import type { EventRecorder, RejectReason, VerifiedEvent } from "../core/event-recorder.js";
+import type { Outbox } from "./outbox.js";
+import type { ShipmentReports } from "./reports.js";
 
 /** One row of `flexport_events`, without the payload. */
 export interface EventSummary {
@@ -55,10 +57,11 @@ export interface CommitObserver {
 }
 
 /**
- * A durable home for events. Implementations: SQLite (embedded default) and PostgreSQL.
+ * A durable home for events, and the typed handle to everything else kept in its database
+ * (the outbox, the reports), so no caller needs the driver's connection. Implementations: SQLite (embedded default) and PostgreSQL.
  * Every write resolves only once committed; concurrent writes are group-committed.
  */
-export interface EventStore extends EventSink {
+export interface EventStore extends EventRecorder {
   readonly dialect: "sqlite" | "postgres";
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<MigrationResult[]>;
@@ -70,6 +73,10 @@ export interface EventStore extends EventSink {
   getEvent(id: string): Promise<StoredEvent | undefined>;
   listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]>;
   getReject(payloadSha256: string): Promise<StoredReject | undefined>;
-  /** Finishes pending writes, then releases the database. */
+  /** The export outbox in this store's database; the store owns it and closes it. */
+  outbox(): Outbox;
+  /** Read-only answers from the milestone views of this store's database. */
+  reports(): ShipmentReports;
+  /** Finishes pending writes, then releases the database (and the outbox's connection). */
   close(): Promise<void>;
 }

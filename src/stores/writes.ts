@@ -1,17 +1,9 @@
-import type { QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/sink.js";
+import type { KeptEvent, QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/event-recorder.js";
+import { keptEvent } from "../core/verified-event.js";
 
 /** A write as queued for a group commit; plain data, so it can cross to a worker thread. */
-export interface RecordWrite {
+export interface RecordWrite extends KeptEvent {
   readonly op: "record" | "insert_if_absent";
-  readonly id: string;
-  readonly type: string;
-  readonly occurredAt: string | null;
-  readonly createdAt: string | null;
-  readonly receivedAt: string;
-  readonly signatureAlg: string | null;
-  readonly payload: string;
-  readonly payloadSha256: string;
-  readonly source: string;
 }
 
 export interface QuarantineWrite {
@@ -32,18 +24,7 @@ export type WriteResult =
   | { readonly ok: false; readonly error: string };
 
 export function toRecordWrite(op: RecordWrite["op"], event: VerifiedEvent, receivedAt: Date): RecordWrite {
-  return {
-    op,
-    id: event.id,
-    type: event.type,
-    occurredAt: event.occurredAt,
-    createdAt: event.createdAt,
-    receivedAt: receivedAt.toISOString(),
-    signatureAlg: event.signatureAlg,
-    payload: event.payload,
-    payloadSha256: event.payloadSha256,
-    source: event.source,
-  };
+  return { op, ...keptEvent(event, receivedAt) };
 }
 
 export function toQuarantineWrite(body: QuarantinedBody, receivedAt: Date): QuarantineWrite {

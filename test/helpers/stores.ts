@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openStore } from "../../src/stores/open-store.js";
+import { PostgresStore } from "../../src/stores/postgres/postgres-store.js";
+import { SqliteStore } from "../../src/stores/sqlite/sqlite-store.js";
 import type { EventStore } from "../../src/stores/store.js";
 
 /** The PostgreSQL the tests use; trust auth on loopback by default. */
@@ -94,4 +96,11 @@ async function createPostgres(): Promise<TestStore> {
       }
     },
   };
+}
+
+/** Rows of a raw SQL query on either dialect (`pgSuffix` is appended for PostgreSQL only). */
+export async function sqlRows<Row>(store: EventStore, sql: string, pgSuffix = ""): Promise<Row[]> {
+  if (store instanceof SqliteStore) return store.database.prepare<[], Row>(sql).all();
+  if (store instanceof PostgresStore) return (await store.database.query(`${sql}${pgSuffix}`)).rows as Row[];
+  throw new Error(`sqlRows: unknown store ${store.dialect}`);
 }

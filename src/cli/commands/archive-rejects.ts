@@ -2,14 +2,15 @@ import { openArchive } from "../../archive/open-archive.js";
 import type { RejectMetadata } from "../../archive/rejects.js";
 import { loadExportConfig } from "../../export/export-config.js";
 import { createFunctionLog } from "../../function/function-log.js";
-import { createFunctionSink } from "../../function/function-sink.js";
+import { createFunctionRecorder } from "../../function/function-recorder.js";
 import { replayRejects } from "../../replay/replay-rejects.js";
-import { UsageError } from "../context.js";
+import { type CliContext, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 import type { RejectsOptions } from "./rejects.js";
 
 /** `portcall rejects --archive <url>`: list, print or replay the rejects function mode kept. */
 export async function archiveRejects(
+  cli: CliContext,
   url: string,
   options: Omit<RejectsOptions, "limit"> & { limit: number | undefined },
 ): Promise<void> {
@@ -21,10 +22,10 @@ export async function archiveRejects(
     ...(options.until !== undefined ? { until: options.until } : {}),
   };
   if (options.replay) {
-    const exportConfig = loadExportConfig(process.env);
+    const exportConfig = loadExportConfig(cli.env);
     const bigquery = exportConfig.bigqueryTable !== undefined;
     const { bigQueryTargetOf } = await import("../../export/configured-sinks.js");
-    const sink = createFunctionSink({
+    const sink = createFunctionRecorder({
       archive,
       bigquery: bigquery ? bigQueryTargetOf(exportConfig) : undefined,
       log: createFunctionLog((line) => process.stderr.write(line)),

@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import type { BackfillSummary } from "../../backfill/backfill.js";
-import { isoOption, UsageError, withStore } from "../context.js";
+import { type CliContext, isoOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 /** Beyond this many, the table of missing events is cut short (--json lists them all). */
 const LISTED_MISSING = 50;
 
-export function registerBackfill(program: Command): void {
+export function registerBackfill(program: Command, cli: CliContext): void {
   program
     .command("backfill")
     .description("fetch events from Flexport's events API and store the ones the webhooks missed")
@@ -26,8 +26,8 @@ export function registerBackfill(program: Command): void {
           import("../../backfill/backfill-config.js"),
           import("../../backfill/open-flexport-client.js"),
         ]);
-        const api = loadFlexportApiConfig(process.env);
-        await withStore(async (store, config) => {
+        const api = loadFlexportApiConfig(cli.env);
+        await cli.withStore(async (store, config) => {
           const client = openFlexportEventsClient(api, {
             dataDir: config.dataDir,
             retry: {

@@ -1,15 +1,15 @@
 import type { Command } from "commander";
-import { UsageError, withStore } from "../context.js";
+import { type CliContext, UsageError } from "../context.js";
 import { printJson } from "../table.js";
 
-export function registerEvent(program: Command): void {
+export function registerEvent(program: Command, cli: CliContext): void {
   program
     .command("event")
     .description("show one stored event")
     .argument("<id>", "Flexport event id")
     .option("--raw", "write the exact stored bytes to stdout, nothing else")
     .action(async (id: string, options: { raw?: boolean }) => {
-      await withStore(async (store) => {
+      await cli.withStore(async (store) => {
         const event = await store.getEvent(id);
         if (event === undefined) throw new UsageError(`no event with id ${id}`);
         if (options.raw) {

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { isoOption, positiveIntOption, withStore } from "../context.js";
+import { type CliContext, isoOption, positiveIntOption } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
-export function registerEvents(program: Command): void {
+export function registerEvents(program: Command, cli: CliContext): void {
   program
     .command("events")
     .description("list stored events, newest first")
@@ -16,7 +16,7 @@ export function registerEvents(program: Command): void {
         since: isoOption("--since", options.since),
         limit: positiveIntOption("--limit", options.limit) ?? (options.json ? undefined : 50),
       };
-      await withStore(async (store) => {
+      await cli.withStore(async (store) => {
         const events = await store.listEvents(query);
         if (options.json) {
           printJson(

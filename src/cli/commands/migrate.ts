@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { configuredBigQuery } from "../../export/configured-sinks.js";
-import { configFromEnv, openConfiguredStore } from "../context.js";
+import { type CliContext, openConfiguredStore } from "../context.js";
 import { formatTable } from "../table.js";
 
-export function registerMigrate(program: Command): void {
+export function registerMigrate(program: Command, cli: CliContext): void {
   program
     .command("migrate")
     .description("create or upgrade the database schema (serve also does this at start)")
     .action(async () => {
-      const store = await openConfiguredStore(configFromEnv());
+      const store = await openConfiguredStore(cli.config());
       try {
         const results = await store.migrate();
         process.stdout.write(
@@ -21,7 +21,7 @@ export function registerMigrate(program: Command): void {
         await store.close();
       }
       // With BIGQUERY_TABLE set: the dataset, table, _dedup view and milestone views too.
-      const bigquery = configuredBigQuery(process.env);
+      const bigquery = configuredBigQuery(cli.env);
       if (bigquery !== undefined) {
         const steps = await bigquery.migrate();
         process.stdout.write(

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { positiveIntOption, UsageError, withStore } from "../context.js";
+import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 export interface RejectsOptions {
@@ -12,7 +12,7 @@ export interface RejectsOptions {
   replay?: boolean;
 }
 
-export function registerRejects(program: Command): void {
+export function registerRejects(program: Command, cli: CliContext): void {
   program
     .command("rejects")
     .description("list authenticated bodies that were quarantined instead of stored, and why")
@@ -30,13 +30,13 @@ export function registerRejects(program: Command): void {
       const limit = positiveIntOption("--limit", options.limit);
       if (options.archive !== undefined) {
         const { archiveRejects } = await import("./archive-rejects.js");
-        await archiveRejects(options.archive, { ...options, limit });
+        await archiveRejects(cli, options.archive, { ...options, limit });
         return;
       }
       if (options.replay || options.since !== undefined || options.until !== undefined) {
         throw new UsageError("--replay, --since and --until need --archive <url>");
       }
-      await withStore(async (store) => {
+      await cli.withStore(async (store) => {
         if (options.raw !== undefined) {
           const reject = await store.getReject(options.raw);
           if (reject === undefined) throw new UsageError(`no quarantined body with sha256 ${options.raw}`);

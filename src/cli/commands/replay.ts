@@ -2,10 +2,10 @@ import type { Command } from "commander";
 import { openArchive } from "../../archive/open-archive.js";
 import { createProgressLine } from "../../replay/progress-line.js";
 import { parseReplayRange, type ReplayCounts, type ReplayRange, replay } from "../../replay/replay.js";
-import { positiveIntOption, UsageError, withStore } from "../context.js";
+import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { printJson } from "../table.js";
 
-export function registerReplay(program: Command): void {
+export function registerReplay(program: Command, cli: CliContext): void {
   program
     .command("replay")
     .description("load archived raw events into the configured database, idempotently")
@@ -30,7 +30,7 @@ export function registerReplay(program: Command): void {
           throw new UsageError(error instanceof Error ? error.message : String(error));
         });
         const progress = createProgressLine();
-        await withStore(async (store) => {
+        await cli.withStore(async (store) => {
           const summary = await replay({
             archive,
             store,

@@ -3,9 +3,9 @@ import type { Command } from "commander";
 import { resolveSecrets } from "../../config/secrets.js";
 import { loadSamples } from "../../samples/samples.js";
 import { signAndPost } from "../../send/sign-and-post.js";
-import { configFromEnv, UsageError } from "../context.js";
+import { type CliContext, UsageError } from "../context.js";
 
-export function registerSend(program: Command): void {
+export function registerSend(program: Command, cli: CliContext): void {
   program
     .command("send")
     .description("sign files with the configured webhook secret and POST them, as Flexport would")
@@ -22,7 +22,7 @@ export function registerSend(program: Command): void {
       if (bodies.length === 0) throw new UsageError("nothing to send: name files, or use --sample");
 
       // The first secret is the current one during a rotation.
-      const [secret] = resolveSecrets(configFromEnv(), { generate: false }).secrets;
+      const [secret] = resolveSecrets(cli.config(), { generate: false }).secrets;
       if (secret === undefined) throw new UsageError("no webhook secret configured");
       let failures = 0;
       for (const { name, bytes } of bodies) {

@@ -1,16 +1,16 @@
 import type { Command } from "commander";
 import { onGoogleCloud, resolveLogFormat } from "../../config/config.js";
 import { resolveSecrets } from "../../config/secrets.js";
-import { configFromEnv } from "../context.js";
+import type { CliContext } from "../context.js";
 
-export function registerServe(program: Command): void {
+export function registerServe(program: Command, cli: CliContext): void {
   program
     .command("serve")
     .description(
       "receive Flexport webhooks over HTTP (configured by environment variables; see docs/configuration.md)",
     )
     .action(async () => {
-      const config = configFromEnv();
+      const config = cli.config();
       const secrets = resolveSecrets(config, { generate: true });
       // The HTTP stack loads only for this command, so the other commands start quickly.
       const [{ createLogger }, { startServer }, { WEBHOOK_PATH }] = await Promise.all([
@@ -18,7 +18,7 @@ export function registerServe(program: Command): void {
         import("../../server/server.js"),
         import("../../server/app.js"),
       ]);
-      const env = process.env;
+      const env = cli.env;
       const logger = createLogger({
         level: config.logLevel,
         format: resolveLogFormat(config.logFormat, env, process.stdout.isTTY === true),
@@ -43,7 +43,7 @@ export function registerServe(program: Command): void {
         },
         "webhook secrets loaded",
       );
-      const server = await startServer(config, secrets, logger);
+      const server = await startServer(config, secrets, logger, cli.env);
       logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
 
       const shutdown = (signal: string) => {

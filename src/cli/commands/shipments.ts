@@ -1,14 +1,9 @@
 import { type Command, Option } from "commander";
-import {
-  createShipmentReports,
-  placeText,
-  SHIPMENT_STATUSES,
-  type ShipmentStatus,
-} from "../../reports/shipment-reports.js";
-import { withStore } from "../context.js";
-import { formatTable, printJson } from "../table.js";
+import { SHIPMENT_STATUSES, type ShipmentStatus } from "../../stores/reports.js";
+import type { CliContext } from "../context.js";
+import { formatTable, placeText, printJson } from "../table.js";
 
-export function registerShipments(program: Command): void {
+export function registerShipments(program: Command, cli: CliContext): void {
   program
     .command("shipments")
     .description("current status of each shipment, most recently active first")
@@ -17,8 +12,8 @@ export function registerShipments(program: Command): void {
     )
     .option("--json", "print a JSON array for scripts")
     .action(async (options: { status?: ShipmentStatus; json?: boolean }) => {
-      await withStore(async (store) => {
-        const reports = await createShipmentReports(store);
+      await cli.withStore(async (store) => {
+        const reports = store.reports();
         const rows = await reports.shipments({ status: options.status });
         if (options.json) {
           printJson(rows);

@@ -1,23 +1,16 @@
 import type { Command } from "commander";
-import { openOutbox } from "../../export/open-outbox.js";
-import type { SinkStatus } from "../../export/outbox.js";
-import { withStore } from "../context.js";
+import type { SinkStatus } from "../../stores/outbox.js";
+import type { CliContext } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
-export function registerStatus(program: Command): void {
+export function registerStatus(program: Command, cli: CliContext): void {
   program
     .command("status")
     .description("show, per export sink, the backlog, the oldest pending event's age and the last error")
     .option("--json", "print JSON for scripts")
     .action(async (options: { json?: boolean }) => {
-      await withStore(async (store) => {
-        const outbox = await openOutbox(store);
-        let sinks: SinkStatus[];
-        try {
-          sinks = await outbox.status();
-        } finally {
-          await outbox.close();
-        }
+      await cli.withStore(async (store) => {
+        const sinks = await store.outbox().status();
         const now = Date.now();
         const ageSeconds = (s: SinkStatus) =>
           s.oldestPendingAt === null

@@ -1,17 +1,16 @@
 import type { Command } from "commander";
-import { createShipmentReports, placeText } from "../../reports/shipment-reports.js";
-import { UsageError, withStore } from "../context.js";
-import { formatTable, printJson } from "../table.js";
+import { type CliContext, UsageError } from "../context.js";
+import { formatTable, placeText, printJson } from "../table.js";
 
-export function registerTimeline(program: Command): void {
+export function registerTimeline(program: Command, cli: CliContext): void {
   program
     .command("timeline")
     .description("a shipment's milestones in order of occurrence, with locations")
     .argument("<shipment-id>", "Flexport shipment id")
     .option("--json", "print a JSON array for scripts")
     .action(async (shipmentId: string, options: { json?: boolean }) => {
-      await withStore(async (store) => {
-        const reports = await createShipmentReports(store);
+      await cli.withStore(async (store) => {
+        const reports = store.reports();
         const rows = await reports.timeline(shipmentId);
         if (rows.length === 0) throw new UsageError(`no events stored for shipment ${shipmentId}`);
         if (options.json) {

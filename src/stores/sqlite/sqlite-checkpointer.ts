@@ -22,7 +22,7 @@ import type { WriterData } from "./sqlite-protocol.js";
 const { filename, busyTimeoutMs, intervalMs, restartWal } = workerData as WriterData & {
   intervalMs: number;
 };
-const db = openSqlite(filename, busyTimeoutMs);
+const db = openSqlite(filename, { busyTimeoutMs });
 const restartRequested = new Int32Array(restartWal);
 
 /** ~4 MiB of 4 KiB pages: large enough that restarts are rare, small enough to stay cached. */

@@ -8,11 +8,18 @@ import Database from "better-sqlite3";
  */
 export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
-export function openSqlite(filename: string, busyTimeoutMs: number): Database.Database {
+export interface SqliteConnectionOptions {
+  /** How long a statement waits for another connection's lock; 0 fails at once with SQLITE_BUSY. */
+  readonly busyTimeoutMs: number;
+  /** FULL (the default) fsyncs every commit; NORMAL only for bookkeeping that may be lost. */
+  readonly synchronous?: "FULL" | "NORMAL";
+}
+
+export function openSqlite(filename: string, options: SqliteConnectionOptions): Database.Database {
   const db = new Database(filename);
-  db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
+  db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
   db.pragma("foreign_keys = ON");
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   return db;

@@ -2,9 +2,11 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import type { QuarantinedBody, RecordOutcome, VerifiedEvent } from "../../core/sink.js";
-import { GroupCommitter } from "../group-commit.js";
-import { loadMigrations } from "../migration-files.js";
+import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
+import { GroupCommitStore } from "../group-commit-store.js";
+import { migrate } from "../migrator.js";
+import type { Outbox } from "../outbox.js";
+import type { ShipmentReports } from "../reports.js";
 import type {
   CommitObserver,
   EventQuery,
@@ -15,9 +17,12 @@ import type {
   StoredEvent,
   StoredReject,
 } from "../store.js";
-import { toQuarantineWrite, toRecordWrite, type Write, type WriteResult } from "../writes.js";
+import type { Write, WriteResult } from "../writes.js";
 import { openSqlite } from "./sqlite-connection.js";
+import { sqliteMigrationLock } from "./sqlite-migration-lock.js";
+import { SqliteOutbox } from "./sqlite-outbox.js";
 import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.js";
+import { createSqliteReports } from "./sqlite-reports.js";
 
 export interface SqliteStoreOptions {
   /** Path of the database file; its folder is created when missing. */
@@ -31,73 +36,31 @@ export interface SqliteStoreOptions {
   readonly observer?: CommitObserver;
 }
 
-const EVENT_COLUMNS = `id, type, occurred_at, created_at, received_at, last_received_at, deliveries,
-  signature_alg, payload_sha256, source`;
-const REJECT_COLUMNS = `payload_sha256, reason, detail, event_id, signature_alg, received_at,
-  last_received_at, deliveries, length(payload) AS bytes`;
-
 /**
  * The embedded default store. Reads run on the calling thread; writes go to one writer
  * thread that group-commits them, so an fsync never blocks the event loop.
  */
-export class SqliteStore implements EventStore {
+export class SqliteStore extends GroupCommitStore implements EventStore {
   readonly dialect = "sqlite";
   private readonly db: Database.Database;
-  private readonly committer: GroupCommitter<Write, WriteResult>;
   private worker: Worker | undefined;
   private checkpointer: Worker | undefined;
+  private openedOutbox: SqliteOutbox | undefined;
   private seq = 0;
   private readonly waiting = new Map<number, (reply: WriterReply | Error) => void>();
-  private closed = false;
 
   constructor(private readonly options: SqliteStoreOptions) {
+    super({ maxBatch: options.maxBatch ?? 512, observer: options.observer });
     if (options.filename !== ":memory:") mkdirSync(dirname(options.filename), { recursive: true });
-    this.db = openSqlite(options.filename, this.busyTimeoutMs);
-    this.committer = new GroupCommitter((writes) => this.commit(writes), options.maxBatch ?? 512);
+    this.db = openSqlite(options.filename, { busyTimeoutMs: this.busyTimeoutMs });
   }
 
   private get busyTimeoutMs(): number {
     return this.options.busyTimeoutMs ?? 2000;
   }
 
-  async migrate(): Promise<MigrationResult[]> {
-    const db = this.db;
-    db.exec(`CREATE TABLE IF NOT EXISTS portcall_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-    const files = loadMigrations("sqlite");
-    // BEGIN IMMEDIATE takes the write lock, so two processes starting at once apply each
-    // migration exactly once: the second waits, then sees it recorded.
-    const run = db.transaction(() => {
-      const done = new Set(
-        db
-          .prepare<[], { version: number }>("SELECT version FROM portcall_migrations")
-          .all()
-          .map((r) => r.version),
-      );
-      return files.map((file) => {
-        if (done.has(file.version)) return { version: file.version, name: file.name, applied: false };
-        db.exec(file.sql);
-        db.prepare("INSERT INTO portcall_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-          file.version,
-          file.name,
-          new Date().toISOString(),
-        );
-        return { version: file.version, name: file.name, applied: true };
-      });
-    });
-    return run.immediate();
-  }
-
-  record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome> {
-    return this.write(toRecordWrite("record", event, receivedAt)) as Promise<RecordOutcome>;
-  }
-
-  async insertIfAbsent(event: VerifiedEvent, receivedAt: Date): Promise<boolean> {
-    return (await this.write(toRecordWrite("insert_if_absent", event, receivedAt))) === "inserted";
-  }
-
-  async quarantine(body: QuarantinedBody, receivedAt: Date): Promise<void> {
-    await this.write(toQuarantineWrite(body, receivedAt));
+  migrate(): Promise<MigrationResult[]> {
+    return migrate(sqliteMigrationLock(this.db));
   }
 
   async ping(): Promise<void> {
@@ -107,20 +70,8 @@ export class SqliteStore implements EventStore {
   }
 
   async listEvents(query: EventQuery): Promise<EventSummary[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.type !== undefined) {
-      where.push("type = ?");
-      params.push(query.type);
-    }
-    if (query.since !== undefined) {
-      where.push("received_at >= ?");
-      params.push(query.since);
-    }
-    const sql = `SELECT ${EVENT_COLUMNS} FROM flexport_events
-      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY received_at DESC, id DESC LIMIT ?`;
-    return this.db.prepare<unknown[], EventSummary>(sql).all(...params, query.limit ?? -1);
+    const { sql, params } = listEventsSql(query, () => "?", -1);
+    return this.db.prepare<unknown[], EventSummary>(sql).all(...params);
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
@@ -132,7 +83,7 @@ export class SqliteStore implements EventStore {
   async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
     return this.db
       .prepare<[number], RejectSummary>(
-        `SELECT ${REJECT_COLUMNS} FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT ?`,
+        `SELECT ${REJECT_COLUMNS}, length(payload) AS bytes FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT ?`,
       )
       .all(query.limit ?? -1);
   }
@@ -140,20 +91,34 @@ export class SqliteStore implements EventStore {
   async getReject(payloadSha256: string): Promise<StoredReject | undefined> {
     return this.db
       .prepare<[string], StoredReject>(
-        `SELECT ${REJECT_COLUMNS}, payload FROM flexport_rejects WHERE payload_sha256 = ?`,
+        `SELECT ${REJECT_COLUMNS}, length(payload) AS bytes, payload FROM flexport_rejects WHERE payload_sha256 = ?`,
       )
       .get(payloadSha256);
   }
 
-  /** The underlying read connection, for the views and reports built on this store. */
+  /**
+   * The outbox gets a connection of its own, opened here and closed with the store: it must
+   * never wait inside SQLite for the writer thread's lock (busy_timeout = 0, see SqliteOutbox),
+   * and its bookkeeping needs no fsync per commit.
+   */
+  outbox(): Outbox {
+    this.openedOutbox ??= new SqliteOutbox(
+      openSqlite(this.options.filename, { busyTimeoutMs: 0, synchronous: "NORMAL" }),
+    );
+    return this.openedOutbox;
+  }
+
+  /** The read connection, typed, for checks that need SQLite itself (integrity_check, counts). */
   get database(): Database.Database {
     return this.db;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.committer.drain();
+  /** Reports read the views on the store's read connection. */
+  reports(): ShipmentReports {
+    return createSqliteReports(this.db);
+  }
+
+  protected async release(): Promise<void> {
     const worker = this.worker;
     if (worker !== undefined) {
       await this.request({ seq: this.nextSeq(), kind: "close" }).catch(() => undefined);
@@ -168,29 +133,16 @@ export class SqliteStore implements EventStore {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
       await checkpointer.terminate();
     }
+    this.openedOutbox?.close();
     this.db.close();
   }
 
-  private async write(write: Write): Promise<string> {
-    if (this.closed) throw new Error("store is closed");
-    const result = await this.committer.submit(write);
-    if (!result.ok) throw new Error(result.error);
-    return result.outcome;
-  }
-
-  private async commit(writes: Write[]): Promise<WriteResult[]> {
+  protected async commitBatch(writes: Write[]): Promise<WriteResult[]> {
     this.ensureCheckpointer();
-    const started = performance.now();
-    let ok = false;
-    try {
-      const reply = await this.request({ seq: this.nextSeq(), kind: "batch", writes });
-      if (reply.kind === "error") throw new Error(reply.error);
-      if (reply.kind !== "batch") throw new Error(`unexpected writer reply ${reply.kind}`);
-      ok = reply.results.every((r) => r.ok);
-      return reply.results;
-    } finally {
-      this.options.observer?.committed(writes.length, (performance.now() - started) / 1000, ok);
-    }
+    const reply = await this.request({ seq: this.nextSeq(), kind: "batch", writes });
+    if (reply.kind === "error") throw new Error(reply.error);
+    if (reply.kind !== "batch") throw new Error(`unexpected writer reply ${reply.kind}`);
+    return reply.results;
   }
 
   private nextSeq(): number {

@@ -14,7 +14,7 @@ import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.j
 // overlaps with the main thread receiving and verifying the next one.
 
 const { filename, busyTimeoutMs, restartWal } = workerData as WriterData;
-const db = openSqlite(filename, busyTimeoutMs);
+const db = openSqlite(filename, { busyTimeoutMs });
 const restartRequested = new Int32Array(restartWal);
 // Checkpoints run on their own thread (sqlite-checkpointer.ts), never inside a commit.
 db.pragma("wal_autocheckpoint = 0");

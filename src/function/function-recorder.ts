@@ -1,12 +1,12 @@
 import type { Archive } from "../archive/archive.js";
 import { type ArchivedReject, type RejectArchive, rejectKey } from "../archive/rejects.js";
-import type { EventSink, QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/sink.js";
+import type { EventRecorder, QuarantinedBody, RecordOutcome, VerifiedEvent } from "../core/event-recorder.js";
+import { keptEvent } from "../core/verified-event.js";
 import { archiveEvent } from "../sinks/archive-sink.js";
 import type { BigQueryTarget } from "../sinks/bigquery-sink.js";
-import type { ExportEvent } from "../sinks/export-sink.js";
 import type { FunctionLog } from "./function-log.js";
 
-export interface FunctionSinkOptions {
+export interface FunctionRecorderOptions {
   readonly archive: (Archive & RejectArchive) | undefined;
   readonly bigquery: BigQueryTarget | undefined;
   readonly log: FunctionLog;
@@ -21,20 +21,11 @@ export interface FunctionSinkOptions {
  * Quarantined bodies and an id conflict's second bytes are kept under the archive's
  * `rejects/` before the answer, as the server keeps them in its database.
  */
-export function createFunctionSink(options: FunctionSinkOptions): EventSink {
+export function createFunctionRecorder(options: FunctionRecorderOptions): EventRecorder {
   const { archive, bigquery, log } = options;
   return {
     async record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome> {
-      const exported: ExportEvent = {
-        id: event.id,
-        type: event.type,
-        occurredAt: event.occurredAt,
-        createdAt: event.createdAt,
-        receivedAt: receivedAt.toISOString(),
-        signatureAlg: event.signatureAlg,
-        payload: event.payload,
-        payloadSha256: event.payloadSha256,
-      };
+      const exported = keptEvent(event, receivedAt);
       let outcome: RecordOutcome = "stored";
       if (archive !== undefined) {
         const archived = await archiveEvent(archive, exported);

@@ -1,8 +1,7 @@
 import type pg from "pg";
-import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "./outbox.js";
-
-const iso = (value: Date | string | null): string | null =>
-  value instanceof Date ? value.toISOString() : value;
+import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
+import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
+import { isoText as iso } from "../plain-row.js";
 
 /**
  * The outbox on PostgreSQL, over the store's pool (its search_path names the schema).
@@ -38,18 +37,9 @@ export class PostgresOutbox implements Outbox {
   }
 
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
-    const { rows } = await this.pool.query<{
-      event_id: string;
-      attempts: number;
-      id: string | null;
-      type: string;
-      occurred_at: Date | null;
-      created_at: Date | null;
-      received_at: Date;
-      signature_alg: string | null;
-      payload: string;
-      payload_sha256: string;
-    }>(
+    const { rows } = await this.pool.query<
+      { event_id: string; attempts: number } & (KeptEventRow | { id: null })
+    >(
       `WITH due AS (
          SELECT sink, event_id FROM portcall_outbox
          WHERE sink = $1 AND next_attempt_at <= now()
@@ -60,8 +50,7 @@ export class PostgresOutbox implements Outbox {
          UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
          FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
          RETURNING o.event_id, o.attempts)
-       SELECT l.event_id, l.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-              e.signature_alg, e.payload, e.payload_sha256
+       SELECT l.event_id, l.attempts, ${KEPT_EVENT_COLUMNS("e")}
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
       [sink, limit, leaseMs],
@@ -69,19 +58,7 @@ export class PostgresOutbox implements Outbox {
     return rows.map((r) => ({
       eventId: r.event_id,
       attempts: r.attempts,
-      event:
-        r.id === null
-          ? undefined
-          : {
-              id: r.id,
-              type: r.type,
-              occurredAt: iso(r.occurred_at),
-              createdAt: iso(r.created_at),
-              receivedAt: iso(r.received_at) ?? "",
-              signatureAlg: r.signature_alg,
-              payload: r.payload,
-              payloadSha256: r.payload_sha256,
-            },
+      event: r.id === null ? undefined : keptEventFromRow(r),
     }));
   }
 
@@ -141,7 +118,4 @@ export class PostgresOutbox implements Outbox {
       lastErrorAt: iso(r.last_error_at),
     }));
   }
-
-  /** The pool belongs to the store, which closes it. */
-  async close(): Promise<void> {}
 }

@@ -34,6 +34,7 @@ export interface SinkStatus {
  * enabled sink in the same transaction that commits the event; exporters claim, deliver
  * and delete rows. Claims are leases (next_attempt_at moves ahead), so a crashed exporter's
  * rows come back after the lease, and several exporters never deliver one row at once.
+ * The store owns its outbox (`EventStore.outbox()`) and closes it with itself.
  */
 export interface Outbox {
   /** Marks these sinks enabled (new events get queued for them) and the others disabled. */
@@ -45,5 +46,4 @@ export interface Outbox {
   /** Not delivered: counted, kept with the error, due again at retryAt. */
   fail(sink: string, failures: readonly DeliveryFailure[]): Promise<void>;
   status(): Promise<SinkStatus[]>;
-  close(): Promise<void>;
 }

@@ -1,12 +1,6 @@
 import { readFileSync } from "node:fs";
 import { packagePath } from "../paths.js";
-
-/** Where the events table lives: BIGQUERY_TABLE=project.dataset.table. */
-export interface BigQueryTableRef {
-  readonly projectId: string;
-  readonly datasetId: string;
-  readonly tableId: string;
-}
+import type { TableRef } from "./bigquery-table.js";
 
 export interface BigQueryView {
   /** The view's name in the table's dataset. */
@@ -28,7 +22,7 @@ export const BIGQUERY_VIEW_COLUMNS = ["id", "type", "occurred_at", "created_at",
  * `PROJECT.DATASET.flexport_events` for the events table (so its `_dedup` view follows)
  * and `PROJECT.DATASET.` for the dataset; both are replaced here.
  */
-export function bigQueryViews(ref: BigQueryTableRef): BigQueryView[] {
+export function bigQueryViews(ref: TableRef): BigQueryView[] {
   const dataset = `${ref.projectId}.${ref.datasetId}`;
   return BIGQUERY_VIEW_IDS.map((viewId) => {
     const file = readFileSync(packagePath("sql", "bigquery", `${viewId}.sql`), "utf8");

@@ -1,4 +1,4 @@
-import type { EventStore } from "../stores/store.js";
+import { plainRow } from "./plain-row.js";
 
 export const SHIPMENT_STATUSES = ["delivered", "in-transit", "exception"] as const;
 
@@ -64,33 +64,9 @@ export interface ShipmentReports {
   timeline(shipmentId: string): Promise<MilestoneRow[]>;
 }
 
-/** Reports on a store's own database; the dialect's module loads only when needed. */
-export async function createShipmentReports(store: EventStore): Promise<ShipmentReports> {
-  const handle = (store as unknown as { database: unknown }).database;
-  if (store.dialect === "sqlite") {
-    const { createSqliteReports } = await import("./sqlite-reports.js");
-    return createSqliteReports(handle as import("better-sqlite3").Database);
-  }
-  const { createPostgresReports } = await import("./postgres-reports.js");
-  return createPostgresReports(handle as import("pg").Pool);
-}
-
 const STATUS_BOOLEANS = ["delivered", "customs_hold_open", "exception_open"] as const;
 
-/** SQLite has no booleans (0/1) and pg returns timestamptz as Date: make both plain JSON values. */
+/** A row of either view as plain JSON values, whichever dialect read it. */
 export function normaliseRow<T>(row: Record<string, unknown>): T {
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    copy[key] = value instanceof Date ? value.toISOString() : value;
-  }
-  for (const key of STATUS_BOOLEANS) {
-    if (typeof copy[key] === "number") copy[key] = copy[key] === 1;
-  }
-  return copy as T;
-}
-
-/** "Los Angeles, CA (USLAX)", or whichever part is known. */
-export function placeText(name: string | null, code: string | null): string | null {
-  if (name !== null && code !== null) return `${name} (${code})`;
-  return name ?? code;
+  return plainRow<T>(row, STATUS_BOOLEANS);
 }

@@ -1,36 +1,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
-import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "./outbox.js";
+import type Database from "better-sqlite3";
+import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
+import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
 
-interface ClaimRow {
-  event_id: string;
-  attempts: number;
-  id: string | null;
-  type: string;
-  occurred_at: string | null;
-  created_at: string | null;
-  received_at: string;
-  signature_alg: string | null;
-  payload: string;
-  payload_sha256: string;
-}
+type ClaimRow = { event_id: string; attempts: number } & (KeptEventRow | { id: null });
 
 /**
- * The outbox on SQLite, through its own connection. It never waits for the lock inside
- * SQLite (busy_timeout = 0, which would block the event loop the webhook path runs on):
- * when the writer thread holds the lock it sleeps asynchronously and tries again. Its
- * commits skip the fsync (synchronous = NORMAL): losing one in a power cut only means an
+ * The outbox on SQLite, on the connection the store opened for it. It never waits for the
+ * lock inside SQLite (busy_timeout = 0, which would block the event loop the webhook path
+ * runs on): when the writer thread holds the lock it sleeps asynchronously and tries again.
+ * Its commits skip the fsync (synchronous = NORMAL): losing one in a power cut only means an
  * event is delivered again, which every sink takes as a no-op.
  */
 export class SqliteOutbox implements Outbox {
-  private readonly db: Database.Database;
-
-  constructor(filename: string) {
-    this.db = new Database(filename);
-    this.db.pragma("busy_timeout = 0");
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-  }
+  constructor(private readonly db: Database.Database) {}
 
   async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
     const now = new Date().toISOString();
@@ -52,8 +35,7 @@ export class SqliteOutbox implements Outbox {
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
     const now = Date.now();
     const select = this.db.prepare<[string, string, number], ClaimRow>(`
-      SELECT o.event_id, o.attempts, e.id, e.type, e.occurred_at, e.created_at, e.received_at,
-             e.signature_alg, e.payload, e.payload_sha256
+      SELECT o.event_id, o.attempts, ${KEPT_EVENT_COLUMNS("e")}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
@@ -70,19 +52,7 @@ export class SqliteOutbox implements Outbox {
     return rows.map((r) => ({
       eventId: r.event_id,
       attempts: r.attempts,
-      event:
-        r.id === null
-          ? undefined
-          : {
-              id: r.id,
-              type: r.type,
-              occurredAt: r.occurred_at,
-              createdAt: r.created_at,
-              receivedAt: r.received_at,
-              signatureAlg: r.signature_alg,
-              payload: r.payload,
-              payloadSha256: r.payload_sha256,
-            },
+      event: r.id === null ? undefined : keptEventFromRow(r),
     }));
   }
 
@@ -143,7 +113,8 @@ export class SqliteOutbox implements Outbox {
     }));
   }
 
-  async close(): Promise<void> {
+  /** Called by the store that opened the connection. */
+  close(): void {
     this.db.close();
   }
 

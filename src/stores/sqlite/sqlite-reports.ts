@@ -1,10 +1,5 @@
 import type Database from "better-sqlite3";
-import {
-  type MilestoneRow,
-  normaliseRow,
-  type ShipmentReports,
-  type ShipmentStatusRow,
-} from "./shipment-reports.js";
+import { type MilestoneRow, normaliseRow, type ShipmentReports, type ShipmentStatusRow } from "../reports.js";
 
 export function createSqliteReports(db: Database.Database): ShipmentReports {
   return {

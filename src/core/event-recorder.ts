@@ -16,6 +16,14 @@ export interface VerifiedEvent {
 
 export type EventSource = "webhook" | "backfill" | "replay";
 
+/**
+ * The event as kept once committed: what was verified, and when it was first received
+ * (ISO-8601 UTC). The one shape the writer, the outbox, the sinks and the archive share.
+ */
+export interface KeptEvent extends VerifiedEvent {
+  readonly receivedAt: string;
+}
+
 export type RejectReason = "invalid_json" | "invalid_event" | "id_conflict";
 
 /** An authenticated body that is not a usable event; kept so nothing authenticated is lost. */
@@ -39,7 +47,7 @@ export type RecordOutcome = "stored" | "duplicate" | "conflict";
  * Where the receive decision puts what it accepted. Every promise resolves only once the
  * write is durable; a rejection means nothing can be promised and the client must retry.
  */
-export interface EventSink {
+export interface EventRecorder {
   record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome>;
   quarantine(body: QuarantinedBody, receivedAt: Date): Promise<void>;
 }

@@ -1,10 +1,5 @@
 import type pg from "pg";
-import {
-  type MilestoneRow,
-  normaliseRow,
-  type ShipmentReports,
-  type ShipmentStatusRow,
-} from "./shipment-reports.js";
+import { type MilestoneRow, normaliseRow, type ShipmentReports, type ShipmentStatusRow } from "../reports.js";
 
 export function createPostgresReports(pool: pg.Pool): ShipmentReports {
   return {

@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+import { type EnvelopeProblem, parseEnvelope } from "./envelope.js";
+import type { EventSource, KeptEvent, VerifiedEvent } from "./event-recorder.js";
+import type { SignatureAlgorithm } from "./signature.js";
+
+export type VerifiedEventResult =
+  | { readonly ok: true; readonly event: VerifiedEvent }
+  | {
+      readonly ok: false;
+      readonly problem: EnvelopeProblem;
+      readonly message: string;
+      /** The hash of the bytes all the same, to key the body kept aside. */
+      readonly payloadSha256: string;
+    };
+
+/**
+ * The one way an event enters portcall, whether a webhook delivered it, a replay read it
+ * from the archive or a backfill fetched it: its exact bytes parsed (strict UTF-8 JSON),
+ * hashed, and labelled with how they were authenticated and where they came from.
+ */
+export function verifiedEvent(
+  body: Uint8Array,
+  signatureAlg: SignatureAlgorithm | null,
+  source: EventSource,
+): VerifiedEventResult {
+  const payloadSha256 = createHash("sha256").update(body).digest("hex");
+  const parsed = parseEnvelope(body);
+  if (!parsed.ok) return { ok: false, problem: parsed.problem, message: parsed.message, payloadSha256 };
+  return {
+    ok: true,
+    event: { ...parsed.envelope, payload: parsed.text, payloadSha256, signatureAlg, source },
+  };
+}
+
+/** The event as kept: what was verified, and when it was first received. */
+export function keptEvent(event: VerifiedEvent, receivedAt: Date): KeptEvent {
+  return { ...event, receivedAt: receivedAt.toISOString() };
+}
+
+/** A signature algorithm named in stored metadata, or null for anything else. */
+export function signatureAlgorithmOf(value: string | null): SignatureAlgorithm | null {
+  return value === "sha256" || value === "sha1" ? value : null;
+}
+
+const SOURCES: readonly EventSource[] = ["webhook", "backfill", "replay"];
+
+/** An event source as stored (the tables' CHECK allows only these); throws for anything else. */
+export function eventSourceOf(value: string): EventSource {
+  const source = SOURCES.find((known) => known === value);
+  if (source === undefined) throw new Error(`unknown event source "${value}"`);
+  return source;
+}

@@ -1,0 +1,81 @@
+import type { KeptEvent } from "../core/event-recorder.js";
+import { eventSourceOf, signatureAlgorithmOf } from "../core/verified-event.js";
+import { isoText } from "./plain-row.js";
+import type { EventQuery } from "./store.js";
+
+/** The columns of an EventSummary, in both dialects. */
+export const EVENT_COLUMNS = `id, type, occurred_at, created_at, received_at, last_received_at, deliveries,
+  signature_alg, payload_sha256, source`;
+
+/** The rejects' columns but the size, which each dialect measures with its own function. */
+export const REJECT_COLUMNS = `payload_sha256, reason, detail, event_id, signature_alg, received_at,
+  last_received_at, deliveries`;
+
+/**
+ * `SELECT … FROM flexport_events` for a query, newest first; `placeholder(n)` spells the
+ * n-th parameter in the dialect (`?` or `$n`). The limit is the last parameter.
+ */
+export function listEventsSql(
+  query: EventQuery,
+  placeholder: (n: number) => string,
+  noLimit: number | null,
+): { readonly sql: string; readonly params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.type !== undefined) {
+    params.push(query.type);
+    where.push(`type = ${placeholder(params.length)}`);
+  }
+  if (query.since !== undefined) {
+    params.push(query.since);
+    where.push(`received_at >= ${placeholder(params.length)}`);
+  }
+  params.push(query.limit ?? noLimit);
+  const sql = `SELECT ${EVENT_COLUMNS} FROM flexport_events
+    ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+    ORDER BY received_at DESC, id DESC LIMIT ${placeholder(params.length)}`;
+  return { sql, params };
+}
+
+/** The flexport_events columns of a KeptEvent, for queries that join them in (the outbox). */
+export const KEPT_EVENT_COLUMNS = (alias: string) =>
+  [
+    "id",
+    "type",
+    "occurred_at",
+    "created_at",
+    "received_at",
+    "signature_alg",
+    "payload",
+    "payload_sha256",
+    "source",
+  ]
+    .map((column) => `${alias}.${column}`)
+    .join(", ");
+
+export interface KeptEventRow {
+  readonly id: string;
+  readonly type: string;
+  readonly occurred_at: Date | string | null;
+  readonly created_at: Date | string | null;
+  readonly received_at: Date | string;
+  readonly signature_alg: string | null;
+  readonly payload: string;
+  readonly payload_sha256: string;
+  readonly source: string;
+}
+
+/** A row of KEPT_EVENT_COLUMNS as a KeptEvent, whichever dialect read it. */
+export function keptEventFromRow(row: KeptEventRow): KeptEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    occurredAt: isoText(row.occurred_at),
+    createdAt: isoText(row.created_at),
+    receivedAt: isoText(row.received_at) ?? "",
+    signatureAlg: signatureAlgorithmOf(row.signature_alg),
+    payload: row.payload,
+    payloadSha256: row.payload_sha256,
+    source: eventSourceOf(row.source),
+  };
+}
