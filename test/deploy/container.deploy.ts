@@ -5,6 +5,7 @@ import { validate } from "dockerfile-utils";
 import { packagePath } from "../../src/paths.js";
 import { makeEvent } from "../helpers/fixtures.js";
 import { deliver, TEST_SECRET } from "../helpers/http.js";
+import { localPrebuildEnv } from "../helpers/prebuilt-addon.js";
 import { freePort, type Service, startService } from "../helpers/process.js";
 import { tempDir } from "../helpers/temp.js";
 import { buildWithoutDocker, hostPath, type StageResult } from "./dockerfile-steps.js";
@@ -33,8 +34,14 @@ describe("the Dockerfile's steps, performed in a temporary folder, give an image
       dockerfile: DOCKERFILE,
       context: packagePath(),
       out: tempDir("portcall-image-"),
-      // A builder's cache, not a change to the steps: reuse what this machine's npm has.
-      runEnv: { npm_config_prefer_offline: "true", npm_config_update_notifier: "false" },
+      // A builder's settings, not a change to the steps: reuse this machine's npm cache, and
+      // serve better-sqlite3's prebuilt binary from a local folder (the download host is
+      // unreachable here), as prebuild-install would fetch it in a real build.
+      runEnv: {
+        npm_config_prefer_offline: "true",
+        npm_config_update_notifier: "false",
+        ...localPrebuildEnv(tempDir("portcall-prebuilds-")),
+      },
       runTimeoutMs: 8 * 60_000,
     });
     runtime = stages.at(-1) as StageResult;
