@@ -70,7 +70,7 @@ describe("the Dockerfile's steps, performed in a temporary folder, give an image
     }
     for (const absent of [
       "node_modules/typescript",
-      "node_modules/@biomejs",
+      "node_modules/@biomejs/biome",
       "node_modules/pino-pretty",
       "src",
       "test",

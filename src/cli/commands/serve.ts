@@ -46,18 +46,20 @@ export function registerServe(program: Command, cli: CliContext): void {
       const server = await startServer(config, secrets, logger, cli.env);
       logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
 
+      // Exit once the server is closed and the log flushed, rather than when the event loop
+      // drains: a background call (the log formatter asking the metadata server for the
+      // project, a client's idle socket) must not hold the process past Cloud Run's 10 s.
+      const exit = (code: number) => logger.flush(() => process.exit(code));
       const shutdown = (signal: string) => {
         logger.info({ signal }, "shutting down: finishing in-flight deliveries");
         server.close().then(
           () => {
             logger.info("stopped");
-            logger.flush();
-            process.exitCode = 0;
+            exit(0);
           },
           (error: unknown) => {
             logger.error({ err: error }, "shutdown failed");
-            logger.flush();
-            process.exitCode = 1;
+            exit(1);
           },
         );
       };
