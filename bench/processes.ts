@@ -2,6 +2,13 @@ import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process
 import { readFileSync } from "node:fs";
 import { createServer, request } from "node:http";
 
+// The bench imports nothing from test/, on purpose, and so has its own freePort (below),
+// seeded random generator (traffic.ts), PostgreSQL probe (targets.ts) and load generator
+// (load-worker.ts: autocannon closed loop plus an open-loop sender, unlike the tests'
+// correctness load in test/helpers/delivery-load.ts). Its figures are recorded in
+// bench/results and compared across runs, so the traffic it sends must not change when a
+// test helper does; and it runs from dist/bench as a program of its own.
+
 /**
  * Every child the bench starts is tracked here and killed when the bench exits, however it
  * exits, so no server or load generator outlives a run.

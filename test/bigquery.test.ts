@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { packagePath } from "../src/paths.js";
-import { BigQueryTarget } from "../src/sinks/bigquery-sink.js";
+import { BigQueryTarget, VIEW_VERSION_LABEL, viewSqlVersion } from "../src/sinks/bigquery-sink.js";
 import { eventTableSchema, parseTableRef, toBigQueryDatetime } from "../src/sinks/bigquery-table.js";
 import type { ExportEvent } from "../src/sinks/export-sink.js";
 import { type FakeBigQuery, startFakeBigQuery } from "./fakes/fake-bigquery-server.js";
@@ -59,7 +59,7 @@ describe("BigQuery target", () => {
     const view = fake.tables.get("proj-1.flexport.events_dedup")?.view;
     assert.equal(view?.useLegacySql, false);
     assert.match(view?.query ?? "", /FROM `proj-1\.flexport\.events`/);
-    assert.match(view?.query ?? "", /QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY id ORDER BY ts\) = 1/);
+    assert.match(view?.query ?? "", /QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY id, ts\) = 1/);
     // The milestone views, as tables.insert bodies: after the dedup view, in dependency order,
     // standard SQL, with the placeholders replaced by the table's dataset and its _dedup view.
     const created = () =>
@@ -94,6 +94,66 @@ describe("BigQuery target", () => {
       [false, false, false, false, false],
     );
     assert.equal(created().length, 4);
+  });
+
+  it("migrate over views an earlier version made → replaced with this SQL and its version; then left alone", async () => {
+    const target = new BigQueryTarget({ table: "proj-1.upgrade.events", apiEndpoint: fake.url });
+    await target.migrate();
+    const key = (view: string) => `proj-1.upgrade.${view}`;
+    const views = ["events_dedup", "flexport_milestones", "flexport_shipment_status"];
+    const current = new Map(views.map((v) => [v, fake.tables.get(key(v))?.view?.query ?? ""]));
+    for (const [view, query] of current) {
+      assert.deepEqual(
+        fake.tables.get(key(view))?.labels,
+        { [VIEW_VERSION_LABEL]: viewSqlVersion(query) },
+        view,
+      );
+    }
+    // As an earlier portcall left them: the former dedup SQL and no version label; a milestones
+    // view edited by hand (its label says current, its query does not); status untouched.
+    const set = (view: string, change: (t: NonNullable<ReturnType<typeof fake.tables.get>>) => object) => {
+      const table = fake.tables.get(key(view));
+      if (table === undefined) throw new Error(`no ${view}`);
+      fake.tables.set(key(view), { ...table, ...change(table) });
+    };
+    set("events_dedup", () => ({
+      view: {
+        query:
+          "SELECT * FROM `proj-1.upgrade.events` WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts) = 1",
+        useLegacySql: false,
+      },
+      labels: { team: "logistics" },
+    }));
+    set("flexport_milestones", (t) => ({
+      view: { query: "SELECT 1 AS x", useLegacySql: false },
+      labels: t.labels,
+    }));
+    const patches = () => fake.requests.filter((r) => r.method === "PATCH").length;
+    const before = patches();
+
+    const steps = await target.migrate();
+    assert.deepEqual(
+      steps.filter((s) => s.kind === "view").map((s) => [s.object, s.applied, s.replaced ?? false]),
+      [
+        ["proj-1.upgrade.events_dedup", true, true],
+        ["proj-1.upgrade.flexport_milestones", true, true],
+        ["proj-1.upgrade.flexport_shipment_status", false, false],
+      ],
+    );
+    assert.equal(patches() - before, 2);
+    for (const [view, query] of current) {
+      assert.equal(fake.tables.get(key(view))?.view?.query, query, `${view}: this version's SQL`);
+      assert.equal(fake.tables.get(key(view))?.view?.useLegacySql, false);
+      assert.equal(fake.tables.get(key(view))?.labels?.[VIEW_VERSION_LABEL], viewSqlVersion(query));
+    }
+    assert.equal(fake.tables.get(key("events_dedup"))?.labels?.team, "logistics", "other labels kept");
+
+    const again = await target.migrate();
+    assert.deepEqual(
+      again.map((s) => s.applied),
+      [false, false, false, false, false],
+    );
+    assert.equal(patches() - before, 2);
   });
 
   it("migrate on the original 3-column table → milestone views skipped, naming the missing columns", async () => {

@@ -57,6 +57,13 @@ for (const target of await storeTargets()) {
       const again = await run(process.execPath, [cli, "migrate"], { env: { ...process.env, ...env } });
       assert.match(again.stdout, /proj\.flexport\.events\s+table\s+already there/);
       assert.match(again.stdout, /proj\.flexport\.flexport_shipment_status\s+view\s+already there/);
+      // An upgrade over a view with other SQL replaces it, and says so.
+      const dedup = bigquery.tables.get("proj.flexport.events_dedup");
+      assert.ok(dedup?.view);
+      bigquery.tables.set("proj.flexport.events_dedup", { ...dedup, view: { query: "SELECT 1 AS id" } });
+      const upgrade = await run(process.execPath, [cli, "migrate"], { env: { ...process.env, ...env } });
+      assert.match(upgrade.stdout, /proj\.flexport\.events_dedup\s+view\s+replaced \(SQL changed\)/);
+      assert.match(upgrade.stdout, /proj\.flexport\.flexport_milestones\s+view\s+already there/);
     });
 
     it("deliveries → 200 after the commit; the exporter then fills the archive and BigQuery; close stops it", async () => {
@@ -96,6 +103,9 @@ for (const target of await storeTargets()) {
           const bytes = await archive.get(`dt=${stored?.received_at.slice(0, 10)}/${id}.json`);
           assert.equal(createHash("sha256").update(bytes).digest("hex"), stored?.payload_sha256);
         }
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        assert.match(metrics, /^portcall_export_dead_letters\{sink="bigquery"\} 0$/m);
+        assert.match(metrics, /^portcall_export_dead_letters\{sink="archive"\} 0$/m);
       } finally {
         await server?.close();
       }

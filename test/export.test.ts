@@ -3,8 +3,10 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { Registry } from "prom-client";
 import type { Archive } from "../src/archive/archive.js";
 import { createFileArchive } from "../src/archive/file-archive.js";
+import { registerExportMetrics } from "../src/export/export-metrics.js";
 import { createExporter, retryDelayMs } from "../src/export/exporter.js";
 import { packagePath } from "../src/paths.js";
 import { createArchiveSink } from "../src/sinks/archive-sink.js";
@@ -281,6 +283,179 @@ for (const target of await storeTargets()) {
       assert.match(stdout, /^SINK\s+STATE\s+TARGET\s+BACKLOG/m);
       assert.match(stdout, /memory\s+enabled\s+memory:\s+0\s/);
       assert.match(stdout, /archive\s+disabled/);
+    });
+
+    it("a sink rejecting one event as invalid → dead letter after maxAttempts; outages never dead-letter", async () => {
+      await outbox.enableSinks([{ name: "picky", target: "memory:picky" }]);
+      const ids = await receiveEvents(store, 7_000, 6);
+      const refused = new Set(["7002", "7004"]);
+      let down = true;
+      const delivered: string[] = [];
+      const picky: ExportSink = {
+        name: "picky",
+        target: "memory:picky",
+        maxAttempts: 3,
+        async deliver(events) {
+          if (down) throw new Error("picky is down");
+          return events.map((e) => {
+            if (refused.has(e.id)) return { ok: false, error: `refused ${e.id}`, invalid: true };
+            delivered.push(e.id);
+            return { ok: true };
+          });
+        },
+      };
+      const exporter = createExporter({
+        outbox,
+        sinks: [picky],
+        maxAttempts: 99,
+        ...FAST,
+        retryBaseMs: 1,
+        retryMaxMs: 1,
+      });
+      const drain = async () => {
+        for (let round = 0; round < 50 && (await backlog(outbox, "picky")) > 0; round++) {
+          await exporter.runOnce();
+          await new Promise((r) => setTimeout(r, 3));
+        }
+      };
+      // An outage: many more failed attempts than maxAttempts, and nothing is given up on.
+      for (let i = 0; i < 5; i++) {
+        await exporter.runOnce();
+        await new Promise((r) => setTimeout(r, 3));
+      }
+      let status = (await outbox.status()).find((s) => s.sink === "picky");
+      assert.equal(status?.backlog, 6);
+      assert.equal(status?.deadLetters, 0);
+      assert.ok((status?.maxAttempts ?? 0) >= 5, `attempts during the outage: ${status?.maxAttempts}`);
+
+      // Back up: the attempts made during the outage count, so the refused pair dies at once
+      // on its next invalid answer; the rest is delivered.
+      await outbox.retryDead({}); // nothing dead yet: a no-op
+      down = false;
+      await drain();
+      status = (await outbox.status()).find((s) => s.sink === "picky");
+      assert.equal(status?.backlog, 0);
+      assert.equal(status?.deadLetters, 2);
+      assert.deepEqual(delivered.sort(), ids.filter((id) => !refused.has(id)).sort());
+      const dead = await outbox.deadLetters({ sink: "picky" }, 10);
+      assert.deepEqual(
+        dead.map((d) => d.eventId),
+        ["7002", "7004"],
+      );
+      for (const d of dead) {
+        assert.equal(d.lastError, `refused ${d.eventId}`);
+        assert.ok(d.attempts >= 3, `attempts ${d.attempts}`);
+        assert.ok(!Number.isNaN(Date.parse(d.deadAt)));
+      }
+      // Dead rows are not claimed again.
+      assert.deepEqual(await outbox.claim("picky", 10, 1000), []);
+
+      // Retried one by id: it is due again with a fresh count, and dies after exactly 3 more.
+      assert.equal(await outbox.retryDead({ sink: "picky", eventIds: ["7004"] }), 1);
+      assert.equal((await outbox.deadLetters({ sink: "picky" }, 10)).length, 1);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        assert.equal(await exporter.runOnce(), 1, `attempt ${attempt} claims the retried row`);
+        await new Promise((r) => setTimeout(r, 3));
+      }
+      assert.equal(await exporter.runOnce(), 0);
+      const again = await outbox.deadLetters({ eventIds: ["7004"] }, 10);
+      assert.equal(again[0]?.attempts, 3);
+
+      // Accepted now: retry all, deliver, nothing left.
+      refused.clear();
+      assert.equal(await outbox.retryDead({ sink: "picky" }), 2);
+      await drain();
+      status = (await outbox.status()).find((s) => s.sink === "picky");
+      assert.equal(status?.deadLetters, 0);
+      assert.deepEqual(delivered.sort(), [...ids].sort());
+    });
+
+    it("BigQuery rejecting rows as invalid → dead letters in status, metric and CLI; export retry --dead delivers them", async () => {
+      // A column someone added as REQUIRED: BigQuery answers "invalid" for every row.
+      const schema = [
+        { name: "id", type: "STRING", mode: "REQUIRED" },
+        { name: "ts", type: "TIMESTAMP", mode: "REQUIRED" },
+        { name: "payload", type: "JSON" },
+      ];
+      bigquery.addTable("proj", "dl", "events", [
+        ...schema,
+        { name: "tenant", type: "STRING", mode: "REQUIRED" },
+      ]);
+      const sink = createBigQuerySink(
+        new BigQueryTarget({ table: "proj.dl.events", apiEndpoint: bigquery.url, maxRetries: 0 }),
+      );
+      await outbox.enableSinks([{ name: sink.name, target: sink.target }]);
+      const ids = await receiveEvents(store, 8_000, 3);
+      const exporter = createExporter({
+        outbox,
+        sinks: [sink],
+        maxAttempts: 2,
+        ...FAST,
+        retryBaseMs: 1,
+        retryMaxMs: 1,
+      });
+      assert.equal(await exporter.runOnce(), 3);
+      assert.equal(await backlog(outbox, "bigquery"), 3, "one invalid answer is retried");
+      await new Promise((r) => setTimeout(r, 3));
+      assert.equal(await exporter.runOnce(), 3);
+      assert.equal(await backlog(outbox, "bigquery"), 0);
+
+      const cli = (args: string[]) =>
+        run(process.execPath, [packagePath("dist", "src", "cli", "main.js"), ...args], {
+          env: { ...process.env, ...installation.env },
+        });
+      const status = JSON.parse((await cli(["status", "--json"])).stdout) as {
+        sink: string;
+        backlog: number;
+        deadLetters: number;
+      }[];
+      assert.deepEqual(
+        status.filter((s) => s.sink === "bigquery").map((s) => [s.backlog, s.deadLetters]),
+        [[0, 3]],
+      );
+      const table = (await cli(["status"])).stdout;
+      assert.match(table, /^SINK\s+STATE\s+TARGET\s+BACKLOG\s+OLDEST PENDING\s+DEAD/m);
+      assert.match(table, /bigquery\s+enabled\s+bigquery:proj\.dl\.events\s+0\s+-\s+3\s/);
+      assert.match(table, /3 dead letter\(s\)/);
+
+      const registry = new Registry();
+      registerExportMetrics(registry, outbox);
+      assert.match(await registry.metrics(), /^portcall_export_dead_letters\{sink="bigquery"\} 3$/m);
+
+      const listed = JSON.parse((await cli(["export", "dead", "--sink", "bigquery", "--json"])).stdout) as {
+        eventId: string;
+        attempts: number;
+        lastError: string;
+      }[];
+      assert.deepEqual(
+        listed.map((d) => d.eventId),
+        ids,
+      );
+      assert.ok(
+        listed.every((d) => d.attempts === 2 && /invalid: Missing required field: tenant/.test(d.lastError)),
+      );
+      assert.match((await cli(["export", "dead"])).stdout, /^SINK\s+EVENT ID\s+ATTEMPTS/m);
+
+      const usage = await cli(["export", "retry"]).then(
+        () => assert.fail("export retry without --dead must fail"),
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /--dead/);
+
+      // The table is fixed; the dead letters go back in the queue and are delivered.
+      bigquery.addTable("proj", "dl", "events", schema);
+      assert.match(
+        (await cli(["export", "retry", "--dead", "--sink", "bigquery"])).stdout,
+        /^3 dead letter\(s\) queued again/,
+      );
+      assert.match((await cli(["export", "retry", "--dead"])).stdout, /no dead letters matched/);
+      assert.equal(await exporter.runOnce(), 3);
+      assert.deepEqual(
+        bigquery.rows("proj", "dl", "events").map((r) => r.json.id),
+        ids,
+      );
+      assert.match(await registry.metrics(), /^portcall_export_dead_letters\{sink="bigquery"\} 0$/m);
     });
 
     if (target.name === "postgres") {

@@ -10,7 +10,7 @@ import { type FakeBigQuery, startFakeBigQuery } from "./fakes/fake-bigquery-serv
 import { type FakeGcsServer, startFakeGcsServer } from "./fakes/fake-gcs-server.js";
 import { makeEvent } from "./helpers/fixtures.js";
 import { deliver, TEST_SECRET } from "./helpers/http.js";
-import { freePort } from "./helpers/process.js";
+import { freePort } from "./helpers/net.js";
 
 const run = promisify(execFile);
 const FUNCTION_SOURCE = packagePath("dist", "src", "function", "index.js");
@@ -109,6 +109,11 @@ describe("Cloud Function flexportWebhook, run by the real functions-framework", 
         .map((r) => r.insertId),
       ["8000001", "8000001"],
     );
+    // The same ts as the first row (from the archived copy), so the _dedup view sees one event.
+    const ts = rows()
+      .filter((r) => r.json.id === "8000001")
+      .map((r) => r.json.ts);
+    assert.equal(new Set(ts).size, 1, `ts of the two rows: ${ts.join(", ")}`);
   });
 
   it("BigQuery failing after the archive write → 503; Flexport's retry → 200 and the row arrives", async () => {

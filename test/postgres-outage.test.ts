@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openStore } from "../src/stores/open-store.js";
 import type { EventStore } from "../src/stores/store.js";
+import { startDeliveryLoad, statusSummary } from "./helpers/delivery-load.js";
+import { sleep } from "./helpers/events.js";
 import { makeEvent } from "./helpers/fixtures.js";
 import { deliver, startTestServer, type TestServer } from "./helpers/http.js";
 import { storeTargets, TEST_PG_URL, type TestStore } from "./helpers/stores.js";
@@ -41,71 +43,49 @@ describe("PostgreSQL outage through a TCP proxy", { skip: postgres?.skip ?? fals
   });
 
   it("cut mid-load → fast 503s with Retry-After, /readyz fails, logged once; restored → recovers; no acknowledged loss", async () => {
-    const acknowledged = new Map<string, string>();
-    const statuses = new Map<number, number>();
-    let slowestOutageMs = 0;
-    let phase: "before" | "outage" | "after" = "before";
-    let nextId = 9_300_000;
-    let sent = 0;
-
-    const load = async (until: () => boolean) => {
-      while (!until()) {
-        const id = String(nextId++);
-        const body = makeEvent({ id: Number(id) });
-        const started = Date.now();
-        const response = await deliver(server.webhookUrl, body);
-        sent++;
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        if (response.status === 200) acknowledged.set(id, body);
-        else {
-          assert.equal(response.status, 503, `only 503 while the database is away, got ${response.status}`);
-          assert.equal(response.headers.get("retry-after"), "5");
-          assert.equal(response.json.error, "store_unavailable");
-        }
-        if (phase === "outage") slowestOutageMs = Math.max(slowestOutageMs, Date.now() - started);
-      }
-    };
-
-    const deadline = Date.now() + 20_000; // bound: the test stops by itself
-    let stop = false;
-    const workers = Array.from({ length: 8 }, () => load(() => stop || Date.now() > deadline));
+    // Eight clients, each sending the next id as soon as it has an answer; bounded at 20 s.
+    const load = startDeliveryLoad(server.webhookUrl, { firstId: 9_300_000, concurrency: 8, maxMs: 20_000 });
 
     await sleep(1000);
-    phase = "outage";
+    load.slowWindow = true;
     await proxy.cut();
     await sleep(2500);
     const readyDuringOutage = (await fetch(`${server.url}/readyz`)).status;
-    phase = "after";
+    load.slowWindow = false;
     await proxy.restore();
     // Recovery by itself: wait until deliveries succeed again, then a little more load.
     const recoveredBy = Date.now() + 10_000;
     while (Date.now() < recoveredBy && (await fetch(`${server.url}/readyz`)).status !== 200) await sleep(200);
     await sleep(1000);
-    stop = true;
-    await Promise.all(workers);
+    await load.stop();
 
     const readyAfter = (await fetch(`${server.url}/readyz`)).status;
     let lost = 0;
-    for (const [id, body] of acknowledged) {
+    for (const id of load.acknowledged.keys()) {
       const row = await store.getEvent(id);
-      if (row?.payload !== body) lost++;
+      if (row?.payload !== load.bodies.get(id)) lost++;
     }
     const outageLogs = logLines.filter((l) => l.includes("store unavailable")).length;
     const recoveredLogs = logLines.filter((l) => l.includes("store recovered")).length;
+    const acknowledged = load.acknowledged.size;
     console.log(
-      `outage: deliveries sent ${sent}, acknowledged ${acknowledged.size}, 503 ${statuses.get(503) ?? 0}, ` +
-        `rows found ${acknowledged.size - lost}, lost ${lost}, slowest answer during outage ${slowestOutageMs} ms`,
+      `outage: deliveries sent ${load.deliveries}, acknowledged ${acknowledged}, ${statusSummary(load.statuses)}, ` +
+        `rows found ${acknowledged - lost}, lost ${lost}, slowest answer during outage ${load.slowestMs} ms`,
     );
+    assert.deepEqual(
+      load.unexpected,
+      [],
+      "only 503 store_unavailable with Retry-After while the database is away",
+    );
+    assert.equal(load.failedConnections, 0);
     assert.equal(lost, 0, "every 2xx-acknowledged event is in the table");
-    assert.ok((statuses.get(503) ?? 0) > 0, "some deliveries were refused during the outage");
-    assert.ok(slowestOutageMs < 5000, `503 within a few seconds (slowest ${slowestOutageMs} ms)`);
+    assert.ok((load.statuses.get(503) ?? 0) > 0, "some deliveries were refused during the outage");
+    assert.ok(load.slowestMs < 5000, `503 within a few seconds (slowest ${load.slowestMs} ms)`);
     assert.equal(readyDuringOutage, 503, "/readyz fails during the outage");
     assert.equal(readyAfter, 200, "/readyz recovers without restart");
     assert.equal(outageLogs, 1, "the outage is logged once, not once per request");
     assert.equal(recoveredLogs, 1);
-    const afterRecovery = await deliver(server.webhookUrl, makeEvent({ id: nextId++ }));
+    const afterRecovery = await deliver(server.webhookUrl, makeEvent({ id: 9_399_999 }));
     assert.equal(afterRecovery.status, 200);
   });
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

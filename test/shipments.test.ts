@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { parseEnvelope } from "../src/core/envelope.js";
 import type { VerifiedEvent } from "../src/core/event-recorder.js";
 import { loadSamples, SAMPLES_DIR } from "../src/samples/samples.js";
 import type { MilestoneRow, ShipmentStatusRow } from "../src/stores/reports.js";
@@ -12,6 +10,7 @@ import { TEST_SECRET } from "./helpers/http.js";
 import { startServe } from "./helpers/serve.js";
 import { storeTargets, type TestStore } from "./helpers/stores.js";
 import { tempDir } from "./helpers/temp.js";
+import { toVerified } from "./helpers/view-events.js";
 
 type Json = Record<string, unknown>;
 
@@ -70,18 +69,6 @@ const OWN_EVENTS = [
     location: busan,
   }),
 ];
-
-function toVerified(bytes: Buffer): VerifiedEvent {
-  const parsed = parseEnvelope(bytes);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return {
-    ...parsed.envelope,
-    payload: parsed.text,
-    payloadSha256: createHash("sha256").update(bytes).digest("hex"),
-    signatureAlg: "sha256",
-    source: "webhook",
-  };
-}
 
 /** The shipment an event belongs to, read from its JSON (as the views define it). */
 function shipmentOf(payload: string): string | null {

@@ -137,6 +137,9 @@ SELECT
   JSON_VALUE(e.payload, '$.data.shipment.estimated_departure_date') AS estimated_departure_date,
   JSON_VALUE(e.payload, '$.data.shipment.actual_departure_date') AS actual_departure_date,
   JSON_VALUE(e.payload, '$.data.shipment.estimated_arrival_date') AS estimated_arrival_date,
-  JSON_VALUE(e.payload, '$.data.shipment.actual_arrival_date') AS actual_arrival_date
+  JSON_VALUE(e.payload, '$.data.shipment.actual_arrival_date') AS actual_arrival_date,
+  -- BigQuery only: the table's partitioning column, so a query bounded on it reads only
+  -- those partitions (docs/views.md, "Partition pruning").
+  e.ts AS received_at
 FROM `PROJECT.DATASET.flexport_events_dedup` AS e
 LEFT JOIN event_types AS t ON t.type = e.type;

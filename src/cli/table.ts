@@ -23,3 +23,21 @@ export function placeText(name: string | null, code: string | null): string | nu
   if (name !== null && code !== null) return `${name} (${code})`;
   return name ?? code;
 }
+
+/** How a list command shows its rows to people (scripts get the rows as JSON). */
+export interface RowsView<Row> {
+  readonly json: boolean | undefined;
+  /** The line printed instead of an empty table. */
+  readonly empty: string;
+  readonly columns: readonly string[];
+  readonly cells: (row: Row) => readonly unknown[];
+  /** What --json prints; the rows themselves by default. */
+  readonly jsonOf?: (rows: readonly Row[]) => unknown;
+}
+
+/** The list commands' one output rule: JSON for scripts, else a table, or a line saying there is none. */
+export function printRows<Row>(rows: readonly Row[], view: RowsView<Row>): void {
+  if (view.json) printJson(view.jsonOf === undefined ? rows : view.jsonOf(rows));
+  else if (rows.length === 0) process.stdout.write(`${view.empty}\n`);
+  else process.stdout.write(`${formatTable(view.columns, rows.map(view.cells))}\n`);
+}

@@ -57,11 +57,11 @@ describe("decide", () => {
 
 describe("receive", () => {
   it("new event → 200 stored with the exact id", async () => {
-    const sink = new FakeRecorder("stored");
-    const result = await receive(event, headersFor(event), config, sink);
+    const recorder = new FakeRecorder("stored");
+    const result = await receive(event, headersFor(event), config, recorder);
     assert.equal(result.status, 200);
     assert.deepEqual(result.body, { status: "stored", id: "9007199254740993" });
-    assert.equal(sink.events.length, 1);
+    assert.equal(recorder.events.length, 1);
   });
 
   it("known id → 200 duplicate; conflicting bytes → 200 duplicate, outcome conflict", async () => {
@@ -91,20 +91,20 @@ describe("receive", () => {
   });
 
   it("wrong secret → 401, nothing written", async () => {
-    const sink = new FakeRecorder();
-    const result = await receive(event, headersFor(event, "other"), config, sink);
+    const recorder = new FakeRecorder();
+    const result = await receive(event, headersFor(event, "other"), config, recorder);
     assert.equal(result.status, 401);
-    assert.equal(sink.events.length + sink.quarantined.length, 0);
+    assert.equal(recorder.events.length + recorder.quarantined.length, 0);
   });
 
   it("signed event without type → 400 naming the field, body quarantined", async () => {
     const body = Buffer.from('{"id":1}');
-    const sink = new FakeRecorder();
-    const result = await receive(body, headersFor(body), config, sink);
+    const recorder = new FakeRecorder();
+    const result = await receive(body, headersFor(body), config, recorder);
     assert.equal(result.status, 400);
     assert.deepEqual(result.body, { error: "invalid_event", message: 'field "type" is required' });
-    assert.equal(sink.quarantined.length, 1);
-    assert.deepEqual(Buffer.from(sink.quarantined[0]?.payload ?? []), body);
+    assert.equal(recorder.quarantined.length, 1);
+    assert.deepEqual(Buffer.from(recorder.quarantined[0]?.payload ?? []), body);
   });
 
   it("quarantine write failure → 503 (an authenticated body is never dropped)", async () => {

@@ -16,6 +16,8 @@ export interface ExportConfig {
   readonly pollMs: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
+  /** Attempts for an event a sink rejects as invalid before it becomes a dead letter. */
+  readonly maxAttempts: number;
 }
 
 const envSchema = z.object({
@@ -33,6 +35,7 @@ const envSchema = z.object({
   PORTCALL_EXPORT_POLL_MS: integer(10, 600_000).default(1000),
   PORTCALL_EXPORT_RETRY_BASE_MS: integer(1, 3_600_000).default(1000),
   PORTCALL_EXPORT_RETRY_MAX_MS: integer(1, 86_400_000).default(300_000),
+  PORTCALL_EXPORT_MAX_ATTEMPTS: integer(1, 1000).default(5),
 });
 
 /** Parses the export settings; throws ConfigError naming each bad variable. */
@@ -58,5 +61,6 @@ export function loadExportConfig(env: Env): ExportConfig {
     pollMs: e.PORTCALL_EXPORT_POLL_MS,
     retryBaseMs: e.PORTCALL_EXPORT_RETRY_BASE_MS,
     retryMaxMs: e.PORTCALL_EXPORT_RETRY_MAX_MS,
+    maxAttempts: e.PORTCALL_EXPORT_MAX_ATTEMPTS,
   };
 }

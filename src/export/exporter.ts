@@ -17,6 +17,12 @@ export interface ExporterOptions {
   readonly retryBaseMs?: number;
   /** Longest retry delay (PORTCALL_EXPORT_RETRY_MAX_MS); default 5 min. */
   readonly retryMaxMs?: number;
+  /**
+   * Attempts a sink gets for an event it rejects as invalid before the event becomes a dead
+   * letter (PORTCALL_EXPORT_MAX_ATTEMPTS); default 5. Failures of the sink itself (an outage,
+   * a thrown error) are retried without limit.
+   */
+  readonly maxAttempts?: number;
   readonly random?: () => number;
   /** Longest wait in stop() for deliveries in flight; default 10 s. */
   readonly stopTimeoutMs?: number;
@@ -53,6 +59,7 @@ export function createExporter(options: ExporterOptions): Exporter {
   const leaseMs = options.leaseMs ?? 300_000;
   const baseMs = options.retryBaseMs ?? 1000;
   const maxMs = options.retryMaxMs ?? 300_000;
+  const defaultMaxAttempts = options.maxAttempts ?? 5;
   const random = options.random ?? Math.random;
   const log = options.logger;
   let running = false;
@@ -67,11 +74,14 @@ export function createExporter(options: ExporterOptions): Exporter {
     // An outbox row whose event no longer exists has nothing left to deliver.
     const done = claimed.filter((c) => c.event === undefined).map((c) => c.eventId);
     const failures: DeliveryFailure[] = [];
-    const fail = (item: ClaimedItem, error: string) =>
+    const maxAttempts = sink.maxAttempts ?? defaultMaxAttempts;
+    const fail = (item: ClaimedItem, error: string, invalid = false) =>
       failures.push({
         eventId: item.eventId,
         error,
         retryAt: new Date(Date.now() + retryDelayMs(item.attempts, baseMs, maxMs, random)),
+        // attempts counts earlier failures; this one is attempt attempts + 1.
+        dead: invalid && item.attempts + 1 >= maxAttempts,
       });
     if (present.length > 0) {
       try {
@@ -79,7 +89,8 @@ export function createExporter(options: ExporterOptions): Exporter {
         present.forEach((item, i) => {
           const result = results[i];
           if (result?.ok) done.push(item.eventId);
-          else fail(item, result === undefined ? "no result from sink" : result.error);
+          else if (result === undefined) fail(item, "no result from sink");
+          else fail(item, result.error, result.invalid === true);
         });
       } catch (error) {
         for (const item of present) fail(item, errorMessage(error));
@@ -87,10 +98,27 @@ export function createExporter(options: ExporterOptions): Exporter {
     }
     await options.outbox.complete(sink.name, done);
     await options.outbox.fail(sink.name, failures);
-    if (failures.length > 0) {
+    const dead = failures.filter((f) => f.dead);
+    if (failures.length > dead.length) {
       log?.warn(
-        { sink: sink.name, failed: failures.length, delivered: done.length, error: failures[0]?.error },
+        {
+          sink: sink.name,
+          failed: failures.length - dead.length,
+          delivered: done.length,
+          error: failures.find((f) => !f.dead)?.error,
+        },
         "export: delivery failed; will retry",
+      );
+    }
+    if (dead.length > 0) {
+      log?.error(
+        {
+          sink: sink.name,
+          deadLetters: dead.map((f) => f.eventId),
+          attempts: maxAttempts,
+          error: dead[0]?.error,
+        },
+        "export: rejected as invalid on every attempt; kept as dead letters (portcall export retry --dead)",
       );
     }
     return { claimed: claimed.length, delivered: done.length };

@@ -25,11 +25,11 @@ export function createFunctionRecorder(options: FunctionRecorderOptions): EventR
   const { archive, bigquery, log } = options;
   return {
     async record(event: VerifiedEvent, receivedAt: Date): Promise<RecordOutcome> {
-      const exported = keptEvent(event, receivedAt);
+      let exported = keptEvent(event, receivedAt);
       let outcome: RecordOutcome = "stored";
       if (archive !== undefined) {
         const archived = await archiveEvent(archive, exported);
-        if (archived === "conflict") {
+        if (archived.outcome === "conflict") {
           // The first bytes stay (as in the server's store); the new ones go to rejects/.
           const kept = await keepReject(archive, {
             reason: "id_conflict",
@@ -48,7 +48,12 @@ export function createFunctionRecorder(options: FunctionRecorderOptions): EventR
           });
           return "conflict";
         }
-        if (archived === "exists") outcome = "duplicate";
+        if (archived.outcome === "exists") {
+          outcome = "duplicate";
+          // The row a redelivery inserts carries the first delivery's time, as the archived
+          // copy has it, so it is a copy of the first row to the _dedup view (same id and ts).
+          exported = { ...exported, receivedAt: archived.receivedAt };
+        }
       }
       if (bigquery !== undefined) {
         const [result] = await bigquery.insert([exported]);

@@ -102,8 +102,8 @@ export function buildApp(deps: AppDeps) {
     const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
     const ms = performance.now() - started;
     metrics.delivered(result.outcome, ms / 1000, result.log.reason);
-    if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error");
-    else if (result.status === 200) health.succeeded();
+    if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error", started);
+    else if (result.status === 200) health.succeeded(started);
 
     const line = {
       ...traceFieldsOf((name) => request.headers[name]),
@@ -132,12 +132,13 @@ export function buildApp(deps: AppDeps) {
     if (health.failedWithin(RETRY_AFTER_SECONDS * 1000)) {
       return sendError(reply.header("retry-after", String(RETRY_AFTER_SECONDS)), "store_unavailable");
     }
+    const started = health.now();
     try {
       await withTimeout(store.ping(), deps.readyTimeoutMs ?? 2000, "store did not answer in time");
-      health.succeeded();
+      health.succeeded(started);
       return { status: "ready", store: store.dialect };
     } catch (error) {
-      health.failed(error instanceof Error ? error.message : String(error));
+      health.failed(error instanceof Error ? error.message : String(error), started);
       return sendError(reply.header("retry-after", String(RETRY_AFTER_SECONDS)), "store_unavailable");
     }
   });

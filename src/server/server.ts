@@ -49,7 +49,7 @@ export async function startServer(
     await writable;
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
     // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
-    exporter = await startExporter(store, loadExportConfig(env), logger);
+    exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry);
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

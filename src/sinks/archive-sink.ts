@@ -4,15 +4,27 @@ import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } fr
 
 export type ArchiveOutcome = "created" | "exists" | "conflict";
 
+export interface ArchiveResult {
+  readonly outcome: ArchiveOutcome;
+  /**
+   * When the archived copy says the event was received: this event's own time when it was
+   * created now, the first delivery's (from the object's metadata) when it already existed.
+   */
+  readonly receivedAt: string;
+}
+
 /**
  * Create-only put that tells a redelivery (same bytes already archived) from a conflict
  * (different bytes under the same id): an "exists" is only good news if the bytes match.
  */
-export async function archiveEvent(archive: Archive, event: ExportEvent): Promise<ArchiveOutcome> {
-  if ((await archive.put(event)) === "created") return "created";
-  const existing = await archive.get(archiveKey(event));
-  const sha256 = createHash("sha256").update(existing).digest("hex");
-  return sha256 === event.payloadSha256 ? "exists" : "conflict";
+export async function archiveEvent(archive: Archive, event: ExportEvent): Promise<ArchiveResult> {
+  if ((await archive.put(event)) === "created") return { outcome: "created", receivedAt: event.receivedAt };
+  const existing = await archive.read(archiveKey(event));
+  const sha256 = createHash("sha256").update(existing.payload).digest("hex");
+  return {
+    outcome: sha256 === event.payloadSha256 ? "exists" : "conflict",
+    receivedAt: existing.metadata?.receivedAt ?? event.receivedAt,
+  };
 }
 
 /** Exports each event as one archive object; a few puts run at once. */
@@ -28,7 +40,7 @@ export function createArchiveSink(archive: Archive, options: { concurrency?: num
         for (let i = next++; i < events.length; i = next++) {
           const event = events[i] as ExportEvent;
           try {
-            const outcome = await archiveEvent(archive, event);
+            const { outcome } = await archiveEvent(archive, event);
             results[i] =
               outcome === "conflict"
                 ? { ok: false, error: `archive holds different bytes for event ${event.id}` }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { BigQuery, Dataset, Table } from "@google-cloud/bigquery";
 import {
   dedupViewId,
@@ -34,6 +35,8 @@ export interface MigrateStep {
   readonly object: string;
   readonly kind: "dataset" | "table" | "view";
   readonly applied: boolean;
+  /** A view that existed with other SQL (or no recorded version) and was replaced. */
+  readonly replaced?: boolean;
   /** Why the step was left out (applied is then false), e.g. columns the table lacks. */
   readonly skipped?: string;
 }
@@ -60,8 +63,10 @@ export class BigQueryTarget {
   }
 
   /**
-   * Creates the dataset, the table, the dedup view and the milestone views where missing;
-   * leaves existing ones alone.
+   * Creates the dataset and the table where missing (an existing table is left alone), and
+   * creates or replaces the dedup view and the milestone views so each holds this version's
+   * SQL: a view records its SQL version in a label, and a view whose label or query differs
+   * is replaced.
    */
   async migrate(): Promise<MigrateStep[]> {
     const bigquery = await this.bigquery();
@@ -88,8 +93,11 @@ export class BigQueryTarget {
     steps.push({ object: tableName(this.ref), kind: "table", applied: !tableExists });
 
     const viewId = dedupViewId(this.ref);
-    const viewCreated = await createViewIfMissing(dataset, viewId, dedupViewQuery(this.ref));
-    steps.push({ object: `${projectId}.${datasetId}.${viewId}`, kind: "view", applied: viewCreated });
+    steps.push({
+      object: `${projectId}.${datasetId}.${viewId}`,
+      kind: "view",
+      ...(await ensureView(dataset, viewId, dedupViewQuery(this.ref))),
+    });
 
     // The milestone views (in the dataset, read from the _dedup view) need columns a table
     // with the original 3-column schema lacks: skipped there rather than failing.
@@ -102,8 +110,7 @@ export class BigQueryTarget {
         const skipped = `skipped: table ${tableId} lacks ${missing.join(", ")} (see docs/views.md)`;
         steps.push({ object, kind: "view", applied: false, skipped });
       } else {
-        const created = await createViewIfMissing(dataset, milestoneViewId, query);
-        steps.push({ object, kind: "view", applied: created });
+        steps.push({ object, kind: "view", ...(await ensureView(dataset, milestoneViewId, query)) });
       }
     }
     this.fields = undefined;
@@ -145,8 +152,8 @@ export class BigQueryTarget {
         const failed = rowErrors(error);
         if (failed === undefined) throw error;
         for (const event of chunk) {
-          const reason = failed.get(event.id);
-          results.push(reason === undefined ? { ok: true } : { ok: false, error: reason });
+          const failure = failed.get(event.id);
+          results.push(failure === undefined ? { ok: true } : { ok: false, ...failure });
         }
       }
     }
@@ -201,9 +208,12 @@ function* chunks(events: readonly ExportEvent[]): Generator<ExportEvent[]> {
 
 /**
  * insertAll answers 200 with per-row errors; the client turns them into a PartialFailureError
- * whose rows are the raw rows we sent. Maps insertId -> reason; undefined for other errors.
+ * whose rows are the raw rows we sent. Maps insertId -> why; undefined for other errors. A row
+ * with reason "invalid" (a value the table's schema refuses) fails the same way on every
+ * retry, so it is marked invalid and becomes a dead letter after the allowed attempts;
+ * other reasons ("stopped", "backendError", "timeout") are worth retrying.
  */
-function rowErrors(error: unknown): Map<string, string> | undefined {
+function rowErrors(error: unknown): Map<string, { error: string; invalid: boolean }> | undefined {
   if (!(error instanceof Error) || error.name !== "PartialFailureError") return undefined;
   const failures =
     (
@@ -211,23 +221,58 @@ function rowErrors(error: unknown): Map<string, string> | undefined {
         errors?: { row?: { insertId?: string }; errors?: { reason?: string; message?: string }[] }[];
       }
     ).errors ?? [];
-  const byId = new Map<string, string>();
+  const byId = new Map<string, { error: string; invalid: boolean }>();
   for (const failure of failures) {
     const id = failure.row?.insertId;
     if (id === undefined) continue;
-    const reasons = (failure.errors ?? []).map((e) => [e.reason, e.message].filter(Boolean).join(": "));
-    byId.set(id, `BigQuery rejected the row: ${reasons.join("; ") || "unknown reason"}`);
+    const errors = failure.errors ?? [];
+    const reasons = errors.map((e) => [e.reason, e.message].filter(Boolean).join(": "));
+    byId.set(id, {
+      error: `BigQuery rejected the row: ${reasons.join("; ") || "unknown reason"}`,
+      invalid: errors.some((e) => e.reason === "invalid"),
+    });
   }
   return byId;
 }
 
-/** Creates a standard-SQL view unless one of that name exists; true when it created it. */
-async function createViewIfMissing(dataset: Dataset, viewId: string, query: string): Promise<boolean> {
-  const [exists] = await dataset.table(viewId).exists();
+/** The label a view portcall made carries: the version (a hash) of the SQL it was made with. */
+export const VIEW_VERSION_LABEL = "portcall_sql_version";
+
+/** A label-safe version of a view's SQL: the first 16 hex digits of its SHA-256. */
+export function viewSqlVersion(query: string): string {
+  return createHash("sha256").update(query).digest("hex").slice(0, 16);
+}
+
+/**
+ * Creates the standard-SQL view, or replaces it (tables.patch) when its recorded version or
+ * its query differs from `query`: an upgrade never keeps old SQL, and a view edited by hand
+ * gets portcall's back. Other labels on the view are kept.
+ */
+async function ensureView(
+  dataset: Dataset,
+  viewId: string,
+  query: string,
+): Promise<{ applied: boolean; replaced?: boolean }> {
+  const version = viewSqlVersion(query);
+  const view = { query, useLegacySql: false };
+  const table = dataset.table(viewId);
+  const [exists] = await table.exists();
   if (!exists) {
-    await ignoreAlreadyExists(dataset.createTable(viewId, { view: { query, useLegacySql: false } }));
+    try {
+      await dataset.createTable(viewId, { view, labels: { [VIEW_VERSION_LABEL]: version } });
+      return { applied: true };
+    } catch (error) {
+      // Another process created it between our check and our create: check its version below.
+      if ((error as { code?: number }).code !== 409) throw error;
+    }
   }
-  return !exists;
+  const [metadata] = await table.getMetadata();
+  const current = metadata as { labels?: Record<string, string>; view?: { query?: string } };
+  if (current.labels?.[VIEW_VERSION_LABEL] === version && current.view?.query === query) {
+    return { applied: false };
+  }
+  await table.setMetadata({ view, labels: { ...current.labels, [VIEW_VERSION_LABEL]: version } });
+  return { applied: true, replaced: true };
 }
 
 async function ignoreAlreadyExists(creating: Promise<unknown>): Promise<void> {

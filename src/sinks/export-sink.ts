@@ -3,8 +3,14 @@ import type { KeptEvent } from "../core/event-recorder.js";
 /** A committed event as the sinks get it: the one kept-event shape, under the sinks' name. */
 export type ExportEvent = KeptEvent;
 
-/** Per event: delivered (or already there), or why not. */
-export type ExportResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+/**
+ * Per event: delivered (or already there), or why not. `invalid` means the sink refused this
+ * event itself (retrying as-is cannot help, unlike an outage): after the sink's allowed
+ * attempts such an event becomes a dead letter instead of being retried forever.
+ */
+export type ExportResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: string; readonly invalid?: boolean };
 
 /**
  * A place the exporter copies committed events to. Delivery must be idempotent: after a
@@ -15,6 +21,11 @@ export interface ExportSink {
   readonly name: string;
   /** Where it writes, for status output; never credentials. */
   readonly target: string;
+  /**
+   * Attempts an event the sink calls invalid gets before it becomes a dead letter; the
+   * exporter's `maxAttempts` when unset.
+   */
+  readonly maxAttempts?: number;
   /** Results in the order of `events`; a rejection fails the whole batch. */
   deliver(events: readonly ExportEvent[]): Promise<ExportResult[]>;
 }

@@ -1,5 +1,6 @@
 import type { KeptEvent } from "../core/event-recorder.js";
 import { eventSourceOf, signatureAlgorithmOf } from "../core/verified-event.js";
+import type { ClaimedItem } from "./outbox.js";
 import { isoText } from "./plain-row.js";
 import type { EventQuery } from "./store.js";
 
@@ -38,7 +39,7 @@ export function listEventsSql(
 }
 
 /** The flexport_events columns of a KeptEvent, for queries that join them in (the outbox). */
-export const KEPT_EVENT_COLUMNS = (alias: string) =>
+export const keptEventColumns = (alias: string) =>
   [
     "id",
     "type",
@@ -65,7 +66,7 @@ export interface KeptEventRow {
   readonly source: string;
 }
 
-/** A row of KEPT_EVENT_COLUMNS as a KeptEvent, whichever dialect read it. */
+/** A row of keptEventColumns as a KeptEvent, whichever dialect read it. */
 export function keptEventFromRow(row: KeptEventRow): KeptEvent {
   return {
     id: row.id,
@@ -77,5 +78,19 @@ export function keptEventFromRow(row: KeptEventRow): KeptEvent {
     payload: row.payload,
     payloadSha256: row.payload_sha256,
     source: eventSourceOf(row.source),
+  };
+}
+
+/** A claimed outbox row joined with its event (absent when the event is gone). */
+export type ClaimRow = { readonly event_id: string; readonly attempts: number } & (
+  | KeptEventRow
+  | { readonly id: null }
+);
+
+export function claimedItemFromRow(row: ClaimRow): ClaimedItem {
+  return {
+    eventId: row.event_id,
+    attempts: row.attempts,
+    event: row.id === null ? undefined : keptEventFromRow(row),
   };
 }

@@ -1,17 +1,35 @@
-import type { ExportEvent } from "../sinks/export-sink.js";
+import type { KeptEvent } from "../core/event-recorder.js";
 
 /** An outbox row claimed for delivery, with its event (undefined if the event is gone). */
 export interface ClaimedItem {
   readonly eventId: string;
   /** Failed deliveries so far. */
   readonly attempts: number;
-  readonly event: ExportEvent | undefined;
+  readonly event: KeptEvent | undefined;
 }
 
 export interface DeliveryFailure {
   readonly eventId: string;
   readonly error: string;
   readonly retryAt: Date;
+  /** The last allowed attempt failed: the row becomes a dead letter and is not retried. */
+  readonly dead?: boolean;
+}
+
+/** An outbox row no longer retried (see `DeliveryFailure.dead`). */
+export interface DeadLetter {
+  readonly sink: string;
+  readonly eventId: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  /** When it became dead (ISO-8601). */
+  readonly deadAt: string;
+}
+
+/** Which dead letters to put back in the queue; no field means all of them. */
+export interface DeadLetterSelection {
+  readonly sink?: string;
+  readonly eventIds?: readonly string[];
 }
 
 export interface SinkStatus {
@@ -24,6 +42,8 @@ export interface SinkStatus {
   readonly oldestPendingAt: string | null;
   /** Most failed attempts of any pending event. */
   readonly maxAttempts: number;
+  /** Rows given up on after their last allowed attempt; not in `backlog`. */
+  readonly deadLetters: number;
   readonly lastSuccessAt: string | null;
   readonly lastError: string | null;
   readonly lastErrorAt: string | null;
@@ -32,7 +52,8 @@ export interface SinkStatus {
 /**
  * Per-sink export progress kept in the database: the store's trigger queues one row per
  * enabled sink in the same transaction that commits the event; exporters claim, deliver
- * and delete rows. Claims are leases (next_attempt_at moves ahead), so a crashed exporter's
+ * and delete rows; a row that fails its last allowed attempt stays as a dead letter until
+ * retried. Claims are leases (next_attempt_at moves ahead), so a crashed exporter's
  * rows come back after the lease, and several exporters never deliver one row at once.
  * The store owns its outbox (`EventStore.outbox()`) and closes it with itself.
  */
@@ -43,7 +64,11 @@ export interface Outbox {
   claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]>;
   /** Delivered: the rows go. */
   complete(sink: string, eventIds: readonly string[]): Promise<void>;
-  /** Not delivered: counted, kept with the error, due again at retryAt. */
+  /** Not delivered: counted, kept with the error, due again at retryAt, or dead. */
   fail(sink: string, failures: readonly DeliveryFailure[]): Promise<void>;
   status(): Promise<SinkStatus[]>;
+  /** Dead letters, oldest first, at most `limit`. */
+  deadLetters(selection: DeadLetterSelection, limit: number): Promise<DeadLetter[]>;
+  /** Puts the selected dead letters back in the queue, due now, attempts from 0; returns how many. */
+  retryDead(selection: DeadLetterSelection): Promise<number>;
 }

@@ -5,8 +5,9 @@ import { validate } from "dockerfile-utils";
 import { packagePath } from "../../src/paths.js";
 import { makeEvent } from "../helpers/fixtures.js";
 import { deliver, TEST_SECRET } from "../helpers/http.js";
+import { freePort } from "../helpers/net.js";
 import { localPrebuildEnv } from "../helpers/prebuilt-addon.js";
-import { freePort, type Service, startService } from "../helpers/process.js";
+import { type Service, startService } from "../helpers/process.js";
 import { tempDir } from "../helpers/temp.js";
 import { buildWithoutDocker, hostPath, type StageResult } from "./dockerfile-steps.js";
 

@@ -7,8 +7,9 @@ import { promisify } from "node:util";
 import { packagePath, packageVersion } from "../../src/paths.js";
 import { makeEvent } from "../helpers/fixtures.js";
 import { deliver, TEST_SECRET } from "../helpers/http.js";
+import { freePort } from "../helpers/net.js";
 import { localPrebuildEnv } from "../helpers/prebuilt-addon.js";
-import { freePort, type Service, startService } from "../helpers/process.js";
+import { type Service, startService } from "../helpers/process.js";
 import { tempDir } from "../helpers/temp.js";
 
 const run = promisify(execFile);

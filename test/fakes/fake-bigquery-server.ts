@@ -19,6 +19,7 @@ export interface FakeTable {
   readonly tableReference: { projectId: string; datasetId: string; tableId: string };
   readonly schema?: { fields: FakeField[] };
   readonly view?: { query: string; useLegacySql?: boolean };
+  readonly labels?: Record<string, string>;
   readonly timePartitioning?: unknown;
   readonly clustering?: unknown;
   /** Rows accepted by insertAll, with their insertId. */
@@ -44,7 +45,7 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{
 
 /**
  * A local server speaking the parts of the BigQuery REST API v2 portcall uses: datasets.get
- * and insert, tables.get and insert (tables and views), tabledata.insertAll. Rows are
+ * and insert, tables.get, insert and patch (tables and views), tabledata.insertAll. Rows are
  * checked against the table's schema the way BigQuery does (unknown fields, missing
  * REQUIRED fields, DATETIME/TIMESTAMP/JSON formats) and answered with insertErrors.
  * insertId de-duplication is not modelled: every accepted row is kept, so tests see
@@ -109,6 +110,17 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       const table = tables.get(key);
       if (table === undefined) return notFoundOr(res, 404, `Not found: Table ${key}`);
       const { rows: _rows, ...resource } = table;
+      return send(res, 200, { ...resource, id: key, kind: "bigquery#table" });
+    }
+    m = match(/^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/, "PATCH");
+    if (m !== null) {
+      // tables.patch: the fields sent replace the stored ones; the rest stay.
+      const key = `${m[1]}.${m[2]}.${m[3]}`;
+      const table = tables.get(key);
+      if (table === undefined) return notFoundOr(res, 404, `Not found: Table ${key}`);
+      const patched: FakeTable = { ...table, ...(body as Partial<FakeTable>), rows: table.rows };
+      tables.set(key, patched);
+      const { rows: _rows, ...resource } = patched;
       return send(res, 200, { ...resource, id: key, kind: "bigquery#table" });
     }
     m = match(/^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)\/insertAll$/, "POST");

@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import type { EventSource, KeptEvent } from "../../src/core/event-recorder.js";
 import { keptEvent, signatureAlgorithmOf, verifiedEvent } from "../../src/core/verified-event.js";
+import { makeEvent } from "./fixtures.js";
 
 /**
  * A body as portcall would have kept it, built by the same function every entry point
@@ -16,3 +18,31 @@ export function keptEventFrom(
   if (!parsed.ok) throw new Error(parsed.message);
   return keptEvent(parsed.event, new Date(receivedAt));
 }
+
+/**
+ * The body sent for an id is a pure function of the id, so a redelivery carries the same
+ * bytes and a checker in another process can recompute what must be stored.
+ */
+export function eventBody(id: string, padBytes = 0): string {
+  const body = makeEvent({ id: Number(id) });
+  if (padBytes === 0) return body;
+  return `${body.slice(0, -1)},"padding":"${"x".repeat(padBytes)}"}`;
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** A small deterministic PRNG (mulberry32): random moments that a seed reproduces. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { SqliteStore } from "../../src/stores/sqlite/sqlite-store.js";
 import { runCli } from "../helpers/cli.js";
+import { eventBody, seededRandom, sha256, sleep } from "../helpers/events.js";
 import { TEST_SECRET } from "../helpers/http.js";
+import { freePort } from "../helpers/net.js";
 import { type ServeProcess, startServe } from "../helpers/serve.js";
 import { storeTargets, type TestStore } from "../helpers/stores.js";
-import { eventBody, seededRandom, sha256, sleep } from "./support/events.js";
 import { startLoad } from "./support/load-process.js";
-import { freePort } from "./support/net.js";
 import { recordResult } from "./support/results.js";
 import { checkStore } from "./support/verify.js";
 

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { signBody } from "../../src/core/signature.js";
 import { SqliteStore } from "../../src/stores/sqlite/sqlite-store.js";
+import { seededRandom, sha256 } from "../helpers/events.js";
 import { makeEvent } from "../helpers/fixtures.js";
 import { deliver, startTestServer, TEST_SECRET, type TestServer } from "../helpers/http.js";
 import { tempDir } from "../helpers/temp.js";
-import { seededRandom, sha256 } from "./support/events.js";
 import { recordResult } from "./support/results.js";
 
 const REPLAYS = 20;

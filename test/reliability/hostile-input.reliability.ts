@@ -5,9 +5,9 @@ import fc from "fast-check";
 import { parseEnvelope } from "../../src/core/envelope.js";
 import type { App } from "../../src/server/app.js";
 import { SqliteStore } from "../../src/stores/sqlite/sqlite-store.js";
+import { sha256 } from "../helpers/events.js";
 import { makeEvent } from "../helpers/fixtures.js";
 import { tempDir } from "../helpers/temp.js";
-import { sha256 } from "./support/events.js";
 import { createInProcessApp } from "./support/in-process-app.js";
 import { recordResult } from "./support/results.js";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { signBody } from "../../src/core/signature.js";
+import { eventBody, sleep } from "../helpers/events.js";
 import { TEST_SECRET } from "../helpers/http.js";
 import { type ServeProcess, startServe } from "../helpers/serve.js";
 import { storeTargets, type TestStore } from "../helpers/stores.js";
-import { eventBody, sleep } from "./support/events.js";
 import { startLoad } from "./support/load-process.js";
 import { startPartialPost } from "./support/raw-http.js";
 import { recordResult } from "./support/results.js";

@@ -4,11 +4,11 @@ import type { Socket } from "node:net";
 import { after, describe, it } from "node:test";
 import { signBody } from "../../src/core/signature.js";
 import type { EventStore } from "../../src/stores/store.js";
+import { eventBody, sha256, sleep } from "../helpers/events.js";
 import { deliver, TEST_SECRET } from "../helpers/http.js";
+import { peakRss } from "../helpers/net.js";
 import { type ServeProcess, startServe } from "../helpers/serve.js";
 import { storeTargets, type TestStore } from "../helpers/stores.js";
-import { eventBody, sha256, sleep } from "./support/events.js";
-import { peakRss } from "./support/net.js";
 import { openSocket, whenClosed } from "./support/raw-socket.js";
 import { recordResult } from "./support/results.js";
 

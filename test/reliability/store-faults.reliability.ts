@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { openStore } from "../../src/stores/open-store.js";
 import type { EventStore } from "../../src/stores/store.js";
+import { type DeliveryLoad, startDeliveryLoad, statusSummary } from "../helpers/delivery-load.js";
+import { sleep } from "../helpers/events.js";
 import { startTestServer, type TestServer } from "../helpers/http.js";
 import { storeTargets, TEST_PG_URL, type TestStore } from "../helpers/stores.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { tempDir } from "../helpers/temp.js";
-import { type DeliveryLoad, startDeliveryLoad, statusSummary } from "./support/delivery-load.js";
-import { sleep } from "./support/events.js";
 import { recordResult } from "./support/results.js";
 import { checkStore } from "./support/verify.js";
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type CliContext, isoOption, positiveIntOption } from "../context.js";
-import { formatTable, printJson } from "../table.js";
+import { printRows } from "../table.js";
 
 export function registerEvents(program: Command, cli: CliContext): void {
   program
@@ -18,41 +18,12 @@ export function registerEvents(program: Command, cli: CliContext): void {
       };
       await cli.withStore(async (store) => {
         const events = await store.listEvents(query);
-        if (options.json) {
-          printJson(
-            events.map((e) => ({
-              id: e.id,
-              type: e.type,
-              occurred_at: e.occurred_at,
-              created_at: e.created_at,
-              received_at: e.received_at,
-              last_received_at: e.last_received_at,
-              deliveries: e.deliveries,
-              signature_alg: e.signature_alg,
-              payload_sha256: e.payload_sha256,
-              source: e.source,
-            })),
-          );
-          return;
-        }
-        if (events.length === 0) {
-          process.stdout.write("no events stored yet\n");
-          return;
-        }
-        process.stdout.write(
-          `${formatTable(
-            ["id", "type", "occurred at", "received at", "deliveries", "sig", "source"],
-            events.map((e) => [
-              e.id,
-              e.type,
-              e.occurred_at,
-              e.received_at,
-              e.deliveries,
-              e.signature_alg,
-              e.source,
-            ]),
-          )}\n`,
-        );
+        printRows(events, {
+          json: options.json,
+          empty: "no events stored yet",
+          columns: ["id", "type", "occurred at", "received at", "deliveries", "sig", "source"],
+          cells: (e) => [e.id, e.type, e.occurred_at, e.received_at, e.deliveries, e.signature_alg, e.source],
+        });
       });
     });
 }

@@ -20,14 +20,20 @@ export function registerMigrate(program: Command, cli: CliContext): void {
       } finally {
         await store.close();
       }
-      // With BIGQUERY_TABLE set: the dataset, table, _dedup view and milestone views too.
+      // With BIGQUERY_TABLE set: the dataset, table, _dedup view and milestone views too (views
+      // whose SQL changed are replaced).
       const bigquery = configuredBigQuery(cli.env);
       if (bigquery !== undefined) {
         const steps = await bigquery.migrate();
         process.stdout.write(
           `${formatTable(
             ["bigquery", "kind", "status"],
-            steps.map((s) => [s.object, s.kind, s.skipped ?? (s.applied ? "created now" : "already there")]),
+            steps.map((s) => [
+              s.object,
+              s.kind,
+              s.skipped ??
+                (s.replaced ? "replaced (SQL changed)" : s.applied ? "created now" : "already there"),
+            ]),
           )}\n`,
         );
       }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type CliContext, positiveIntOption, UsageError } from "../context.js";
-import { formatTable, printJson } from "../table.js";
+import { printRows } from "../table.js";
 
 export interface RejectsOptions {
   limit?: string;
@@ -44,28 +44,20 @@ export function registerRejects(program: Command, cli: CliContext): void {
           return;
         }
         const rejects = await store.listRejects({ limit });
-        if (options.json) {
-          printJson(rejects);
-          return;
-        }
-        if (rejects.length === 0) {
-          process.stdout.write("no quarantined bodies\n");
-          return;
-        }
-        process.stdout.write(
-          `${formatTable(
-            ["sha256", "reason", "detail", "event id", "received at", "deliveries", "bytes"],
-            rejects.map((r) => [
-              r.payload_sha256.slice(0, 12),
-              r.reason,
-              r.detail,
-              r.event_id,
-              r.received_at,
-              r.deliveries,
-              r.bytes,
-            ]),
-          )}\n`,
-        );
+        printRows(rejects, {
+          json: options.json,
+          empty: "no quarantined bodies",
+          columns: ["sha256", "reason", "detail", "event id", "received at", "deliveries", "bytes"],
+          cells: (r) => [
+            r.payload_sha256.slice(0, 12),
+            r.reason,
+            r.detail,
+            r.event_id,
+            r.received_at,
+            r.deliveries,
+            r.bytes,
+          ],
+        });
       });
     });
 }

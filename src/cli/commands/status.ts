@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { SinkStatus } from "../../stores/outbox.js";
 import type { CliContext } from "../context.js";
-import { formatTable, printJson } from "../table.js";
+import { printRows } from "../table.js";
 
 export function registerStatus(program: Command, cli: CliContext): void {
   program
@@ -16,28 +16,38 @@ export function registerStatus(program: Command, cli: CliContext): void {
           s.oldestPendingAt === null
             ? null
             : Math.max(0, Math.round((now - Date.parse(s.oldestPendingAt)) / 1000));
-        if (options.json) {
-          printJson(sinks.map((s) => ({ ...s, oldestPendingAgeSeconds: ageSeconds(s) })));
-          return;
+        printRows(sinks, {
+          json: options.json,
+          jsonOf: (rows) => rows.map((s) => ({ ...s, oldestPendingAgeSeconds: ageSeconds(s) })),
+          empty: "no export sinks configured (set ARCHIVE_URL or BIGQUERY_TABLE for serve)",
+          columns: [
+            "sink",
+            "state",
+            "target",
+            "backlog",
+            "oldest pending",
+            "dead",
+            "last success",
+            "last error",
+          ],
+          cells: (s) => [
+            s.sink,
+            s.enabled ? "enabled" : "disabled",
+            s.target,
+            s.backlog,
+            s.oldestPendingAt === null ? null : `${formatAge(ageSeconds(s) ?? 0)} ago`,
+            s.deadLetters,
+            s.lastSuccessAt,
+            s.lastError === null ? null : `${s.lastErrorAt ?? ""} ${oneLine(s.lastError)}`,
+          ],
+        });
+        const dead = sinks.reduce((sum, s) => sum + s.deadLetters, 0);
+        if (!options.json && dead > 0) {
+          process.stdout.write(
+            `\n${dead} dead letter(s): events a sink rejected as invalid on every attempt. ` +
+              `List them with "portcall export dead"; retry with "portcall export retry --dead".\n`,
+          );
         }
-        if (sinks.length === 0) {
-          process.stdout.write("no export sinks configured (set ARCHIVE_URL or BIGQUERY_TABLE for serve)\n");
-          return;
-        }
-        process.stdout.write(
-          `${formatTable(
-            ["sink", "state", "target", "backlog", "oldest pending", "last success", "last error"],
-            sinks.map((s) => [
-              s.sink,
-              s.enabled ? "enabled" : "disabled",
-              s.target,
-              s.backlog,
-              s.oldestPendingAt === null ? null : `${formatAge(ageSeconds(s) ?? 0)} ago`,
-              s.lastSuccessAt,
-              s.lastError === null ? null : `${s.lastErrorAt ?? ""} ${oneLine(s.lastError)}`,
-            ]),
-          )}\n`,
-        );
       });
     });
 }

@@ -112,16 +112,7 @@ async function upsertEvents(
   pool: pg.Pool,
   writes: RecordWrite[],
 ): Promise<Map<string, { inserted: boolean; payload_sha256: string }>> {
-  const byId = new Map<string, { w: RecordWrite; count: number; last: string }>();
-  for (const w of writes) {
-    const entry = byId.get(w.id);
-    if (entry === undefined) byId.set(w.id, { w, count: 1, last: w.receivedAt });
-    else {
-      entry.count++;
-      entry.last = w.receivedAt;
-    }
-  }
-  const rows = [...byId.values()].sort((a, b) => (a.w.id < b.w.id ? -1 : a.w.id > b.w.id ? 1 : 0));
+  const rows = mergeRepeats(writes, (w) => w.id);
   const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
   const { rows: returned } = await pool.query<{
     id: string;
@@ -186,16 +177,7 @@ async function insertEventsIfAbsent(pool: pg.Pool, writes: RecordWrite[]): Promi
 }
 
 async function upsertRejects(pool: pg.Pool, writes: QuarantineWrite[]): Promise<void> {
-  const bySha = new Map<string, { w: QuarantineWrite; count: number; last: string }>();
-  for (const w of writes) {
-    const entry = bySha.get(w.payloadSha256);
-    if (entry === undefined) bySha.set(w.payloadSha256, { w, count: 1, last: w.receivedAt });
-    else {
-      entry.count++;
-      entry.last = w.receivedAt;
-    }
-  }
-  const rows = [...bySha.values()].sort((a, b) => (a.w.payloadSha256 < b.w.payloadSha256 ? -1 : 1));
+  const rows = mergeRepeats(writes, (w) => w.payloadSha256);
   const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
   await pool.query({
     // Named: each pooled connection parses and plans it once, not on every commit.
@@ -218,4 +200,25 @@ async function upsertRejects(pool: pg.Pool, writes: QuarantineWrite[]): Promise<
       column((r) => Buffer.from(r.w.payload.buffer, r.w.payload.byteOffset, r.w.payload.byteLength)),
     ],
   });
+}
+
+/**
+ * One row per key (an upsert may touch a row only once per statement), keeping the first
+ * write, how many there were and the last one's time; sorted by key, so that two receivers
+ * lock the same rows in the same order and cannot deadlock.
+ */
+function mergeRepeats<W extends { readonly receivedAt: string }>(
+  writes: readonly W[],
+  key: (w: W) => string,
+): { w: W; count: number; last: string }[] {
+  const byKey = new Map<string, { w: W; count: number; last: string }>();
+  for (const w of writes) {
+    const entry = byKey.get(key(w));
+    if (entry === undefined) byKey.set(key(w), { w, count: 1, last: w.receivedAt });
+    else {
+      entry.count++;
+      entry.last = w.receivedAt;
+    }
+  }
+  return [...byKey.values()].sort((a, b) => (key(a.w) < key(b.w) ? -1 : key(a.w) > key(b.w) ? 1 : 0));
 }

@@ -1,6 +1,13 @@
 import type pg from "pg";
-import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
-import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
+import { type ClaimRow, claimedItemFromRow, keptEventColumns } from "../event-queries.js";
+import type {
+  ClaimedItem,
+  DeadLetter,
+  DeadLetterSelection,
+  DeliveryFailure,
+  Outbox,
+  SinkStatus,
+} from "../outbox.js";
 import { isoText as iso } from "../plain-row.js";
 
 /**
@@ -37,12 +44,10 @@ export class PostgresOutbox implements Outbox {
   }
 
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
-    const { rows } = await this.pool.query<
-      { event_id: string; attempts: number } & (KeptEventRow | { id: null })
-    >(
+    const { rows } = await this.pool.query<ClaimRow>(
       `WITH due AS (
          SELECT sink, event_id FROM portcall_outbox
-         WHERE sink = $1 AND next_attempt_at <= now()
+         WHERE sink = $1 AND dead_at IS NULL AND next_attempt_at <= now()
          ORDER BY next_attempt_at, event_id
          LIMIT $2
          FOR UPDATE SKIP LOCKED),
@@ -50,16 +55,12 @@ export class PostgresOutbox implements Outbox {
          UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
          FROM due WHERE o.sink = due.sink AND o.event_id = due.event_id
          RETURNING o.event_id, o.attempts)
-       SELECT l.event_id, l.attempts, ${KEPT_EVENT_COLUMNS("e")}
+       SELECT l.event_id, l.attempts, ${keptEventColumns("e")}
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
       [sink, limit, leaseMs],
     );
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event: r.id === null ? undefined : keptEventFromRow(r),
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
@@ -75,8 +76,9 @@ export class PostgresOutbox implements Outbox {
     if (failures.length === 0) return;
     await this.pool.query(
       `WITH failed AS (
-         UPDATE portcall_outbox o SET attempts = o.attempts + 1, next_attempt_at = f.retry_at, last_error = f.error
-         FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS f(event_id, retry_at, error)
+         UPDATE portcall_outbox o SET attempts = o.attempts + 1, next_attempt_at = f.retry_at,
+           last_error = f.error, dead_at = CASE WHEN f.dead THEN now() END
+         FROM unnest($2::text[], $3::timestamptz[], $4::text[], $6::boolean[]) AS f(event_id, retry_at, error, dead)
          WHERE o.sink = $1 AND o.event_id = f.event_id)
        UPDATE portcall_sinks SET last_error = $5, last_error_at = now() WHERE name = $1`,
       [
@@ -85,6 +87,7 @@ export class PostgresOutbox implements Outbox {
         failures.map((f) => f.retryAt),
         failures.map((f) => f.error),
         failures[failures.length - 1]?.error ?? null,
+        failures.map((f) => f.dead === true),
       ],
     );
   }
@@ -97,12 +100,17 @@ export class PostgresOutbox implements Outbox {
       backlog: string;
       oldest: Date | null;
       max_attempts: number | null;
+      dead: string;
       last_success_at: Date | null;
       last_error: string | null;
       last_error_at: Date | null;
     }>(
-      `SELECT s.name, s.enabled, s.target, count(o.event_id) AS backlog, min(o.enqueued_at) AS oldest,
-              max(o.attempts) AS max_attempts, s.last_success_at, s.last_error, s.last_error_at
+      `SELECT s.name, s.enabled, s.target,
+              count(o.event_id) FILTER (WHERE o.dead_at IS NULL) AS backlog,
+              min(o.enqueued_at) FILTER (WHERE o.dead_at IS NULL) AS oldest,
+              max(o.attempts) FILTER (WHERE o.dead_at IS NULL) AS max_attempts,
+              count(o.event_id) FILTER (WHERE o.dead_at IS NOT NULL) AS dead,
+              s.last_success_at, s.last_error, s.last_error_at
        FROM portcall_sinks s LEFT JOIN portcall_outbox o ON o.sink = s.name
        GROUP BY s.name ORDER BY s.name`,
     );
@@ -113,9 +121,47 @@ export class PostgresOutbox implements Outbox {
       backlog: Number(r.backlog),
       oldestPendingAt: iso(r.oldest),
       maxAttempts: r.max_attempts ?? 0,
+      deadLetters: Number(r.dead),
       lastSuccessAt: iso(r.last_success_at),
       lastError: r.last_error,
       lastErrorAt: iso(r.last_error_at),
     }));
   }
+
+  async deadLetters(selection: DeadLetterSelection, limit: number): Promise<DeadLetter[]> {
+    const { rows } = await this.pool.query<{
+      sink: string;
+      event_id: string;
+      attempts: number;
+      last_error: string | null;
+      dead_at: Date;
+    }>(
+      `SELECT sink, event_id, attempts, last_error, dead_at FROM portcall_outbox
+       WHERE ${DEAD_WHERE} ORDER BY dead_at, sink, event_id LIMIT $3`,
+      [...deadParams(selection), limit],
+    );
+    return rows.map((r) => ({
+      sink: r.sink,
+      eventId: r.event_id,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      deadAt: iso(r.dead_at) ?? "",
+    }));
+  }
+
+  async retryDead(selection: DeadLetterSelection): Promise<number> {
+    const result = await this.pool.query(
+      `UPDATE portcall_outbox SET dead_at = NULL, attempts = 0, next_attempt_at = now() WHERE ${DEAD_WHERE}`,
+      deadParams(selection),
+    );
+    return result.rowCount ?? 0;
+  }
+}
+
+/** Dead rows, narrowed by $1 (sink) and $2 (event ids) when they are not null. */
+const DEAD_WHERE = `dead_at IS NOT NULL AND ($1::text IS NULL OR sink = $1)
+  AND ($2::text[] IS NULL OR event_id = ANY($2::text[]))`;
+
+function deadParams(selection: DeadLetterSelection): [string | null, readonly string[] | null] {
+  return [selection.sink ?? null, selection.eventIds ?? null];
 }

@@ -88,12 +88,8 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return rows.map((r) => plainRow<EventSummary>(r));
   }
 
-  async getEvent(id: string): Promise<StoredEvent | undefined> {
-    const { rows } = await this.pool.query(
-      `SELECT ${EVENT_COLUMNS}, payload FROM flexport_events WHERE id = $1`,
-      [id],
-    );
-    return rows[0] === undefined ? undefined : plainRow<StoredEvent>(rows[0]);
+  getEvent(id: string): Promise<StoredEvent | undefined> {
+    return this.firstRow(`SELECT ${EVENT_COLUMNS}, payload FROM flexport_events WHERE id = $1`, id);
   }
 
   async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
@@ -104,12 +100,16 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return rows.map((r) => plainRow<RejectSummary>(r));
   }
 
-  async getReject(payloadSha256: string): Promise<StoredReject | undefined> {
-    const { rows } = await this.pool.query(
+  getReject(payloadSha256: string): Promise<StoredReject | undefined> {
+    return this.firstRow(
       `SELECT ${REJECT_COLUMNS_WITH_SIZE}, payload FROM flexport_rejects WHERE payload_sha256 = $1`,
-      [payloadSha256],
+      payloadSha256,
     );
-    return rows[0] === undefined ? undefined : plainRow<StoredReject>(rows[0]);
+  }
+
+  private async firstRow<Row>(sql: string, key: string): Promise<Row | undefined> {
+    const { rows } = await this.pool.query(sql, [key]);
+    return rows[0] === undefined ? undefined : plainRow<Row>(rows[0]);
   }
 
   /** The pool, typed, for checks that need PostgreSQL itself. */

@@ -1,9 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
-import { KEPT_EVENT_COLUMNS, type KeptEventRow, keptEventFromRow } from "../event-queries.js";
-import type { ClaimedItem, DeliveryFailure, Outbox, SinkStatus } from "../outbox.js";
-
-type ClaimRow = { event_id: string; attempts: number } & (KeptEventRow | { id: null });
+import { type ClaimRow, claimedItemFromRow, keptEventColumns } from "../event-queries.js";
+import type {
+  ClaimedItem,
+  DeadLetter,
+  DeadLetterSelection,
+  DeliveryFailure,
+  Outbox,
+  SinkStatus,
+} from "../outbox.js";
 
 /**
  * The outbox on SQLite, on the connection the store opened for it. It never waits for the
@@ -35,9 +40,9 @@ export class SqliteOutbox implements Outbox {
   async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
     const now = Date.now();
     const select = this.db.prepare<[string, string, number], ClaimRow>(`
-      SELECT o.event_id, o.attempts, ${KEPT_EVENT_COLUMNS("e")}
+      SELECT o.event_id, o.attempts, ${keptEventColumns("e")}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
-      WHERE o.sink = ? AND o.next_attempt_at <= ?
+      WHERE o.sink = ? AND o.dead_at IS NULL AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
       LIMIT ?`);
     const lease = this.db.prepare(
@@ -49,11 +54,7 @@ export class SqliteOutbox implements Outbox {
       for (const row of due) lease.run(until, sink, row.event_id);
       return due;
     });
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attempts: r.attempts,
-      event: r.id === null ? undefined : keptEventFromRow(r),
-    }));
+    return rows.map(claimedItemFromRow);
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
@@ -70,12 +71,14 @@ export class SqliteOutbox implements Outbox {
     if (failures.length === 0) return;
     const now = new Date().toISOString();
     const update = this.db.prepare(`UPDATE portcall_outbox
-      SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE sink = ? AND event_id = ?`);
+      SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, dead_at = ?
+      WHERE sink = ? AND event_id = ?`);
     const touch = this.db.prepare(
       "UPDATE portcall_sinks SET last_error = ?, last_error_at = ? WHERE name = ?",
     );
     await this.write(() => {
-      for (const f of failures) update.run(f.retryAt.toISOString(), f.error, sink, f.eventId);
+      for (const f of failures)
+        update.run(f.retryAt.toISOString(), f.error, f.dead === true ? now : null, sink, f.eventId);
       touch.run(failures[failures.length - 1]?.error ?? null, now, sink);
     });
   }
@@ -91,12 +94,17 @@ export class SqliteOutbox implements Outbox {
           backlog: number;
           oldest: string | null;
           max_attempts: number | null;
+          dead: number;
           last_success_at: string | null;
           last_error: string | null;
           last_error_at: string | null;
         }
-      >(`SELECT s.name, s.enabled, s.target, count(o.event_id) AS backlog, min(o.enqueued_at) AS oldest,
-                max(o.attempts) AS max_attempts, s.last_success_at, s.last_error, s.last_error_at
+      >(`SELECT s.name, s.enabled, s.target,
+                count(o.event_id) FILTER (WHERE o.dead_at IS NULL) AS backlog,
+                min(o.enqueued_at) FILTER (WHERE o.dead_at IS NULL) AS oldest,
+                max(o.attempts) FILTER (WHERE o.dead_at IS NULL) AS max_attempts,
+                count(o.event_id) FILTER (WHERE o.dead_at IS NOT NULL) AS dead,
+                s.last_success_at, s.last_error, s.last_error_at
          FROM portcall_sinks s LEFT JOIN portcall_outbox o ON o.sink = s.name
          GROUP BY s.name ORDER BY s.name`)
       .all();
@@ -107,10 +115,34 @@ export class SqliteOutbox implements Outbox {
       backlog: r.backlog,
       oldestPendingAt: r.oldest,
       maxAttempts: r.max_attempts ?? 0,
+      deadLetters: r.dead,
       lastSuccessAt: r.last_success_at,
       lastError: r.last_error,
       lastErrorAt: r.last_error_at,
     }));
+  }
+
+  async deadLetters(selection: DeadLetterSelection, limit: number): Promise<DeadLetter[]> {
+    const { where, params } = deadWhere(selection);
+    return this.db
+      .prepare<unknown[], DeadLetter>(
+        `SELECT sink, event_id AS eventId, attempts, last_error AS lastError, dead_at AS deadAt
+         FROM portcall_outbox WHERE ${where} ORDER BY dead_at, sink, event_id LIMIT ?`,
+      )
+      .all(...params, limit);
+  }
+
+  async retryDead(selection: DeadLetterSelection): Promise<number> {
+    const { where, params } = deadWhere(selection);
+    const now = new Date().toISOString();
+    return this.write(
+      () =>
+        this.db
+          .prepare(
+            `UPDATE portcall_outbox SET dead_at = NULL, attempts = 0, next_attempt_at = ? WHERE ${where}`,
+          )
+          .run(now, ...params).changes,
+    );
   }
 
   /** Called by the store that opened the connection. */
@@ -131,4 +163,18 @@ export class SqliteOutbox implements Outbox {
       }
     }
   }
+}
+
+function deadWhere(selection: DeadLetterSelection): { where: string; params: string[] } {
+  const clauses = ["dead_at IS NOT NULL"];
+  const params: string[] = [];
+  if (selection.sink !== undefined) {
+    clauses.push("sink = ?");
+    params.push(selection.sink);
+  }
+  if (selection.eventIds !== undefined) {
+    clauses.push(`event_id IN (${selection.eventIds.map(() => "?").join(", ") || "NULL"})`);
+    params.push(...selection.eventIds);
+  }
+  return { where: clauses.join(" AND "), params };
 }

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { signBody } from "../../../src/core/signature.js";
-import { eventBody, seededRandom } from "./events.js";
+import { eventBody, seededRandom } from "../../helpers/events.js";
 
 /**
  * A load generator in its own process (started with fork): signed deliveries of unique ids

@@ -1,5 +1,5 @@
 import type { EventStore } from "../../../src/stores/store.js";
-import { sha256 } from "./events.js";
+import { sha256 } from "../../helpers/events.js";
 
 export interface StoreCheck {
   /** Acknowledged ids found byte-exact. */

@@ -1,5 +1,5 @@
-import { deliver } from "../../helpers/http.js";
 import { eventBody } from "./events.js";
+import { deliver } from "./http.js";
 
 /** In-process load for the fault cases: unique ids, every answer checked and counted. */
 export interface DeliveryLoad {
