@@ -1,13 +1,22 @@
 import { resolve } from "node:path";
 import { redactUrl } from "../config/env.js";
+import type { PostgresStoreOptions } from "./postgres/postgres-store.js";
 import type { CommitObserver, EventStore } from "./store.js";
+
+/** PostgreSQL pool and batching settings (PORTCALL_PG_*); a type import, so pg never loads here. */
+export type PostgresTuning = Partial<
+  Pick<
+    PostgresStoreOptions,
+    "poolMax" | "connectTimeoutMs" | "statementTimeoutMs" | "maxBatch" | "commitsInFlight"
+  >
+>;
 
 export interface OpenStoreOptions {
   readonly databaseUrl: string;
   readonly observer?: CommitObserver;
   /** PostgreSQL schema holding portcall's tables (PORTCALL_DB_SCHEMA). */
   readonly pgSchema?: string;
-  readonly pgOptions?: Readonly<Record<string, number>>;
+  readonly pgOptions?: PostgresTuning;
 }
 
 export type StoreLocation =

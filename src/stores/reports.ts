@@ -64,6 +64,40 @@ export interface ShipmentReports {
   timeline(shipmentId: string): Promise<MilestoneRow[]>;
 }
 
+/** What a dialect gives the reports: how it runs a query and spells a parameter and a byte-order sort. */
+export interface ReportsDialect {
+  all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /** The first parameter: `?` or `$1`. */
+  readonly param: string;
+  /** Appended to a text sort key so ids sort by bytes, as SQLite does by default. */
+  readonly byteOrder: string;
+}
+
+/** The reports over the milestone views, the same SQL in both dialects but for `dialect`'s spelling. */
+export function createShipmentReports(dialect: ReportsDialect): ShipmentReports {
+  const { param, byteOrder } = dialect;
+  return {
+    async shipments(filter) {
+      const rows = await dialect.all(
+        `SELECT * FROM flexport_shipment_status
+         ${filter.status === undefined ? "" : `WHERE status = ${param}`}
+         ORDER BY last_event_at DESC NULLS LAST, length(shipment_id), shipment_id${byteOrder}`,
+        filter.status === undefined ? [] : [filter.status],
+      );
+      return rows.map((row) => normaliseRow<ShipmentStatusRow>(row));
+    },
+
+    async timeline(shipmentId) {
+      const rows = await dialect.all(
+        `SELECT * FROM flexport_milestones WHERE shipment_id = ${param}
+         ORDER BY COALESCE(occurred_at, created_at) NULLS FIRST, length(event_id), event_id${byteOrder}`,
+        [shipmentId],
+      );
+      return rows.map((row) => normaliseRow<MilestoneRow>(row));
+    },
+  };
+}
+
 const STATUS_BOOLEANS = ["delivered", "customs_hold_open", "exception_open"] as const;
 
 /** A row of either view as plain JSON values, whichever dialect read it. */

@@ -6,15 +6,10 @@ export interface RecordWrite extends KeptEvent {
   readonly op: "record" | "insert_if_absent";
 }
 
-export interface QuarantineWrite {
+export interface QuarantineWrite extends QuarantinedBody {
   readonly op: "quarantine";
-  readonly reason: string;
-  readonly detail: string;
-  readonly eventId: string | null;
-  readonly signatureAlg: string | null;
+  /** ISO-8601 UTC. */
   readonly receivedAt: string;
-  readonly payload: Uint8Array;
-  readonly payloadSha256: string;
 }
 
 export type Write = RecordWrite | QuarantineWrite;
@@ -28,16 +23,7 @@ export function toRecordWrite(op: RecordWrite["op"], event: VerifiedEvent, recei
 }
 
 export function toQuarantineWrite(body: QuarantinedBody, receivedAt: Date): QuarantineWrite {
-  return {
-    op: "quarantine",
-    reason: body.reason,
-    detail: body.detail,
-    eventId: body.eventId,
-    signatureAlg: body.signatureAlg,
-    receivedAt: receivedAt.toISOString(),
-    payload: body.payload,
-    payloadSha256: body.payloadSha256,
-  };
+  return { op: "quarantine", ...body, receivedAt: receivedAt.toISOString() };
 }
 
 export function conflictDetail(id: string, firstSha256: string): string {

@@ -1,25 +1,11 @@
 import type pg from "pg";
-import { type MilestoneRow, normaliseRow, type ShipmentReports, type ShipmentStatusRow } from "../reports.js";
+import { createShipmentReports, type ShipmentReports } from "../reports.js";
 
+/** The reports over the store's pool; COLLATE "C" makes ids sort by bytes, as in SQLite. */
 export function createPostgresReports(pool: pg.Pool): ShipmentReports {
-  return {
-    async shipments(filter) {
-      const { rows } = await pool.query(
-        `SELECT * FROM flexport_shipment_status
-         ${filter.status === undefined ? "" : "WHERE status = $1"}
-         ORDER BY last_event_at DESC NULLS LAST, length(shipment_id), shipment_id COLLATE "C"`,
-        filter.status === undefined ? [] : [filter.status],
-      );
-      return rows.map((row) => normaliseRow<ShipmentStatusRow>(row));
-    },
-
-    async timeline(shipmentId) {
-      const { rows } = await pool.query(
-        `SELECT * FROM flexport_milestones WHERE shipment_id = $1
-         ORDER BY COALESCE(occurred_at, created_at) NULLS FIRST, length(event_id), event_id COLLATE "C"`,
-        [shipmentId],
-      );
-      return rows.map((row) => normaliseRow<MilestoneRow>(row));
-    },
-  };
+  return createShipmentReports({
+    all: async (sql, params) => (await pool.query(sql, [...params])).rows,
+    param: "$1",
+    byteOrder: ' COLLATE "C"',
+  });
 }
