@@ -6,7 +6,17 @@ import { createFunctionRecorder } from "../../function/function-recorder.js";
 import { replayRejects } from "../../replay/replay-rejects.js";
 import { type CliContext, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
-import type { RejectsOptions } from "./rejects.js";
+
+/** The options of `portcall rejects` (the command is registered in rejects.ts). */
+export interface RejectsOptions {
+  limit?: string;
+  json?: boolean;
+  raw?: string;
+  archive?: string;
+  since?: string;
+  until?: string;
+  replay?: boolean;
+}
 
 /** `portcall rejects --archive <url>`: list, print or replay the rejects function mode kept. */
 export async function archiveRejects(

@@ -1,16 +1,7 @@
 import type { Command } from "commander";
 import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { printRows } from "../table.js";
-
-export interface RejectsOptions {
-  limit?: string;
-  json?: boolean;
-  raw?: string;
-  archive?: string;
-  since?: string;
-  until?: string;
-  replay?: boolean;
-}
+import type { RejectsOptions } from "./archive-rejects.js";
 
 export function registerRejects(program: Command, cli: CliContext): void {
   program
