@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { packagePath } from "../src/paths.js";
+import { dashboardSectionOf, withDashboardSection } from "./dashboard-section.js";
 import type { DrivenRun } from "./drive.js";
 import type { ReplayResult } from "./replay-bench.js";
 import type { BenchResults, DatabaseCheck, TargetResult } from "./results-format.js";
@@ -319,7 +320,11 @@ export function writeDocs(resultsFile: string): void {
   const results = JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults;
   const root = packagePath();
   const relative = resultsFile.startsWith(`${root}/`) ? resultsFile.slice(root.length + 1) : resultsFile;
-  writeFileSync(packagePath("docs", "benchmarks.md"), renderDocs(results, relative));
+  // The dashboard section is written by bench/dashboard-bench.ts; regenerating the rest keeps it.
+  const path = packagePath("docs", "benchmarks.md");
+  const dashboard = existsSync(path) ? dashboardSectionOf(readFileSync(path, "utf8")) : undefined;
+  const page = renderDocs(results, relative);
+  writeFileSync(path, dashboard === undefined ? page : withDashboardSection(page, dashboard));
 }
 
 function newestResults(): string {

@@ -30,7 +30,8 @@ import {
  * `npm run bench`: starts each target server in its own process on 127.0.0.1, drives it
  * from a separate load-generator process, records the figures in bench/results/<date>.json
  * and regenerates docs/benchmarks.md from them. `--quick` (or BENCH_QUICK=1) is the
- * seconds-long smoke version; `--profile` CPU-profiles portcall on SQLite instead.
+ * seconds-long smoke version; `--profile` CPU-profiles portcall on SQLite instead;
+ * `--dashboard` times the dashboard's pages with 100k events instead.
  */
 interface Settings {
   readonly quick: boolean;
@@ -435,7 +436,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 process.once("exit", killAll);
-(args.includes("--profile") ? runProfile(args) : runBench(args)).catch((error: unknown) => {
+// `--dashboard`: only the dashboard pages with real volume (bench/dashboard-bench.ts).
+const run = args.includes("--dashboard")
+  ? import("./dashboard-bench.js").then(({ main }) => main(args))
+  : args.includes("--profile")
+    ? runProfile(args)
+    : runBench(args);
+run.catch((error: unknown) => {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   killAll();
   process.exitCode = 1;

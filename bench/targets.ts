@@ -69,13 +69,18 @@ export async function dropActiveSchemas(): Promise<void> {
 export async function startTarget(
   spec: TargetSpec,
   workDir: string,
-  options: { nodeArgs?: readonly string[] } = {},
+  options: { nodeArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
 ): Promise<RunningTarget> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = join(workDir, `${spec.name}-${randomBytes(3).toString("hex")}`);
   mkdirSync(dir, { recursive: true });
-  const base = { PORT: String(port), HOST: "127.0.0.1", FLEXPORT_WEBHOOK_SECRET: BENCH_SECRET };
+  const base = {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    FLEXPORT_WEBHOOK_SECRET: BENCH_SECRET,
+    ...options.env,
+  };
   const nodeArgs = options.nodeArgs ?? [];
   let child: ChildProcess;
   let readyPath = "/readyz";

@@ -37,7 +37,7 @@ const REF = { projectId: "acme-logistics", datasetId: "flexport", tableId: "even
 const DATASET = `${REF.projectId}.${REF.datasetId}`;
 const TABLE = tableName(REF);
 const DEDUP = `${DATASET}.${dedupViewId(REF)}`;
-const [MILESTONES_VIEW, STATUS_VIEW] = bigQueryViews(REF);
+const [MILESTONES_VIEW, STATUS_VIEW, ESTIMATES_VIEW, ETA_HISTORY_VIEW] = bigQueryViews(REF);
 const DAY = 86_400_000;
 const FIRST_DAY = Date.parse("2025-06-01T00:00:00.000Z");
 
@@ -121,6 +121,8 @@ describe("BigQuery views on the ZetaSQL reference engine", {
   let store: EventStore;
   let sqliteMilestones: Json[];
   let sqliteStatus: Json[];
+  let sqliteEstimates: Json[];
+  let sqliteEtaHistory: Json[];
   const sqliteReceivedAt = new Map<string, string>();
 
   before(async () => {
@@ -132,6 +134,8 @@ describe("BigQuery views on the ZetaSQL reference engine", {
     await Promise.all(events.map((event, i) => store.insertIfAbsent(event, receivedAt(i))));
     sqliteMilestones = await viewRows(store, "flexport_milestones", "event_id");
     sqliteStatus = await viewRows(store, "flexport_shipment_status", "shipment_id");
+    sqliteEstimates = await viewRows(store, "flexport_eta_estimates", "event_id");
+    sqliteEtaHistory = await viewRows(store, "flexport_eta_history", "event_id");
     for (const event of events)
       sqliteReceivedAt.set(event.id, (await store.getEvent(event.id))?.received_at ?? "");
   });
@@ -176,13 +180,17 @@ describe("BigQuery views on the ZetaSQL reference engine", {
       [DEDUP]: asTable(await (engine as ZetaSqlEngine).query(dedupViewQuery(REF), { [TABLE]: table })),
     });
     // The files as shipped, placeholders and all: the catalog names the placeholder tables.
+    const estimates = await (engine as ZetaSqlEngine).query(ESTIMATES_VIEW?.query ?? "", {
+      [`${DATASET}.flexport_milestones`]: asTable(milestones),
+    });
     const catalog = {
       "PROJECT.DATASET.flexport_events": table,
       "PROJECT.DATASET.flexport_events_dedup": table,
       "PROJECT.DATASET.flexport_milestones": asTable(milestones),
+      "PROJECT.DATASET.flexport_eta_estimates": asTable(estimates),
     };
     const files = readdirSync(packagePath("sql", "bigquery")).filter((f) => f.endsWith(".sql"));
-    assert.equal(files.length, 4);
+    assert.equal(files.length, 11);
     for (const file of files) {
       const resolved = (await (engine as ZetaSqlEngine).analyze(
         readFileSync(packagePath("sql", "bigquery", file), "utf8"),
@@ -239,6 +247,24 @@ describe("BigQuery views on the ZetaSQL reference engine", {
           [`${DATASET}.flexport_milestones`]: asTable(milestones),
         });
         assertSameRows("flexport_shipment_status", asObjects(status), sqliteStatus, "shipment_id");
+      });
+
+      it("flexport_eta_estimates and flexport_eta_history → the SQLite views' rows, column by column", async () => {
+        const estimates = await (engine as ZetaSqlEngine).query(ESTIMATES_VIEW?.query ?? "", {
+          [`${DATASET}.flexport_milestones`]: asTable(milestones),
+        });
+        const history = await (engine as ZetaSqlEngine).query(ETA_HISTORY_VIEW?.query ?? "", {
+          [`${DATASET}.flexport_eta_estimates`]: asTable(estimates),
+        });
+        // One row per event and kind: compared whole, in a stable order.
+        const rowsOf = (rows: Json[]) => rows.map((row) => JSON.stringify(row)).sort();
+        assert.ok(sqliteEstimates.length > 0 && sqliteEtaHistory.length > 0);
+        assert.ok(
+          sqliteEtaHistory.length < sqliteEstimates.length,
+          "repeated estimates are not announcements",
+        );
+        assert.deepEqual(rowsOf(asObjects(estimates)), rowsOf(sqliteEstimates));
+        assert.deepEqual(rowsOf(asObjects(history)), rowsOf(sqliteEtaHistory));
       });
     });
   }

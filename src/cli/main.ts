@@ -2,7 +2,10 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
 import { packageVersion } from "../paths.js";
+import { registerAlerts } from "./commands/alerts.js";
 import { registerBackfill } from "./commands/backfill.js";
+import { registerDestinations } from "./commands/destinations.js";
+import { registerEta } from "./commands/eta.js";
 import { registerEvent } from "./commands/event.js";
 import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
@@ -35,9 +38,12 @@ registerSend(program, cli);
 registerReplay(program, cli);
 registerStatus(program, cli);
 registerExport(program, cli);
+registerAlerts(program, cli);
+registerDestinations(program, cli);
 registerBackfill(program, cli);
 registerShipments(program, cli);
 registerTimeline(program, cli);
+registerEta(program, cli);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { destinationsSchema, rulesSchema } from "../alerts/alerts-config.js";
+import { sourcesSchema } from "../sources/sources-config.js";
 import type { Config } from "./config.js";
 import { loadConfigFile } from "./config-file.js";
 
@@ -7,7 +9,13 @@ import { loadConfigFile } from "./config-file.js";
  * of its own section in its own module and adds one key here; unknown keys are refused, so
  * a misspelt section name is an error rather than a silently ignored block.
  */
-export const configFileSchema = z.object({}).strict();
+export const configFileSchema = z
+  .object({
+    sources: sourcesSchema.optional(),
+    destinations: destinationsSchema.optional(),
+    rules: rulesSchema.optional(),
+  })
+  .strict();
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

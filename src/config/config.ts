@@ -27,6 +27,19 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** The PORTCALL_CONFIG file (sources, destinations, rules), when set. */
   readonly configFile: string | undefined;
+  readonly ui: UiConfig;
+}
+
+/** The dashboard under /ui/ (docs/dashboard.md). */
+export interface UiConfig {
+  /** PORTCALL_UI: false turns the dashboard off (the routes are not registered). */
+  readonly enabled: boolean;
+  /** PORTCALL_UI_PASSWORD; undefined when unset (see resolveUiPassword). */
+  readonly password: string | undefined;
+  readonly passwordFile: string | undefined;
+  /** PORTCALL_UI_TRUSTED_HEADER: an identity-aware proxy's user header, trusted as signed in. */
+  readonly trustedHeader: string | undefined;
+  readonly sessionHours: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -62,6 +75,16 @@ const envSchema = z.object({
   PORTCALL_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000).default(72_000),
   PORTCALL_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   PORTCALL_CONFIG: z.string().trim().min(1, { message: "must be a file path" }).optional(),
+  PORTCALL_UI: boolean.default(true),
+  PORTCALL_UI_PASSWORD: z.string().trim().min(8, { message: "must be at least 8 characters" }).optional(),
+  PORTCALL_UI_PASSWORD_FILE: z.string().trim().min(1, { message: "must be a file path" }).optional(),
+  PORTCALL_UI_TRUSTED_HEADER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]+$/, { message: "must be an HTTP header name, e.g. x-goog-authenticated-user-email" })
+    .optional(),
+  PORTCALL_UI_SESSION_HOURS: integer(1, 24 * 30).default(12),
 });
 
 /**
@@ -74,6 +97,9 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError([
       "FLEXPORT_WEBHOOK_SECRET and FLEXPORT_WEBHOOK_SECRET_FILE are both set; set only one",
     ]);
+  }
+  if (e.PORTCALL_UI_PASSWORD !== undefined && e.PORTCALL_UI_PASSWORD_FILE !== undefined) {
+    throw new ConfigError(["PORTCALL_UI_PASSWORD and PORTCALL_UI_PASSWORD_FILE are both set; set only one"]);
   }
   const secrets = e.FLEXPORT_WEBHOOK_SECRET === undefined ? [] : splitSecrets(e.FLEXPORT_WEBHOOK_SECRET);
   if (e.FLEXPORT_WEBHOOK_SECRET !== undefined && secrets.length === 0) {
@@ -99,6 +125,13 @@ export function loadConfig(env: Env): Config {
     keepAliveTimeoutMs: e.PORTCALL_KEEP_ALIVE_TIMEOUT_MS,
     shutdownTimeoutMs: e.PORTCALL_SHUTDOWN_TIMEOUT_MS,
     configFile: e.PORTCALL_CONFIG,
+    ui: {
+      enabled: e.PORTCALL_UI,
+      password: e.PORTCALL_UI_PASSWORD,
+      passwordFile: e.PORTCALL_UI_PASSWORD_FILE,
+      trustedHeader: e.PORTCALL_UI_TRUSTED_HEADER,
+      sessionHours: e.PORTCALL_UI_SESSION_HOURS,
+    },
   };
 }
 

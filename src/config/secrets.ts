@@ -40,22 +40,68 @@ export function resolveSecrets(config: Config, options: { generate: boolean }): 
       `FLEXPORT_WEBHOOK_SECRET: not set, and no generated secret at ${path} (start "portcall serve" once, or set it)`,
     ]);
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  return { secrets: [generateSecretFile(config.dataDir, path)], source: "generated", path };
+}
+
+export const GENERATED_UI_PASSWORD_FILE = "ui-password";
+
+export interface ResolvedUiPassword {
+  readonly password: string;
+  readonly source: "env" | "file" | "generated" | "data-dir";
+  readonly path?: string;
+}
+
+/**
+ * The dashboard password: PORTCALL_UI_PASSWORD, else the file PORTCALL_UI_PASSWORD_FILE
+ * names, else the one portcall generated (mode 0600) in its data folder, created when missing.
+ */
+export function resolveUiPassword(config: Config): ResolvedUiPassword {
+  const ui = config.ui;
+  if (ui.password !== undefined) return { password: ui.password, source: "env" };
+  if (ui.passwordFile !== undefined) {
+    return {
+      password: readPassword(ui.passwordFile, "PORTCALL_UI_PASSWORD_FILE"),
+      source: "file",
+      path: ui.passwordFile,
+    };
+  }
+  const path = resolve(join(config.dataDir, GENERATED_UI_PASSWORD_FILE));
+  if (existsSync(path)) {
+    return {
+      password: readPassword(path, `the generated dashboard password (${path})`),
+      source: "data-dir",
+      path,
+    };
+  }
+  return { password: generateSecretFile(config.dataDir, path), source: "generated", path };
+}
+
+function readPassword(path: string, what: string): string {
+  const password = readText(path, what).trim();
+  if (password.length < 8) throw new ConfigError([`${what}: ${path} holds fewer than 8 characters`]);
+  return password;
+}
+
+/** A new random secret in a file only its owner can read; fails rather than overwrite one. */
+function generateSecretFile(dir: string, path: string): string {
+  mkdirSync(dir, { recursive: true });
   const secret = randomBytes(32).toString("base64url");
   writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: "wx" });
   chmodSync(path, 0o600);
-  return { secrets: [secret], source: "generated", path };
+  return secret;
 }
 
-function readSecretFile(path: string, what: string): string[] {
-  let text: string;
+function readText(path: string, what: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     throw new ConfigError([`${what}: cannot read ${path} (${code})`]);
   }
-  const secrets = splitSecrets(text);
+}
+
+function readSecretFile(path: string, what: string): string[] {
+  const secrets = splitSecrets(readText(path, what));
   if (secrets.length === 0) throw new ConfigError([`${what}: ${path} is empty`]);
   return secrets;
 }

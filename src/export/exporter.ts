@@ -68,7 +68,9 @@ export function createExporter(options: ExporterOptions): Exporter {
 
   /** Claims, delivers and records one batch; returns how many rows it claimed and delivered. */
   async function round(sink: ExportSink): Promise<{ claimed: number; delivered: number }> {
-    const claimed = await options.outbox.claim(sink.name, batchSize, leaseMs);
+    const claimed = await options.outbox.claim(sink.name, batchSize, sink.leaseMs ?? leaseMs, {
+      ordered: sink.ordered === true,
+    });
     if (claimed.length === 0) return { claimed: 0, delivered: 0 };
     const present = claimed.filter((c): c is ClaimedItem & { event: ExportEvent } => c.event !== undefined);
     // An outbox row whose event no longer exists has nothing left to deliver.
@@ -90,7 +92,14 @@ export function createExporter(options: ExporterOptions): Exporter {
           const result = results[i];
           if (result?.ok) done.push(item.eventId);
           else if (result === undefined) fail(item, "no result from sink");
-          else fail(item, result.error, result.invalid === true);
+          else if ("deferred" in result)
+            failures.push({
+              eventId: item.eventId,
+              error: result.error,
+              retryAt: new Date(),
+              deferred: true,
+            });
+          else fail(item, result.error, "invalid" in result && result.invalid === true);
         });
       } catch (error) {
         for (const item of present) fail(item, errorMessage(error));

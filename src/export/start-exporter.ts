@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { ExportSink } from "../sinks/export-sink.js";
 import type { EventStore } from "../stores/store.js";
 import { configuredSinks } from "./configured-sinks.js";
 import type { ExportConfig } from "./export-config.js";
@@ -11,7 +12,8 @@ export interface RunningExporter {
 }
 
 /**
- * Starts background export when ARCHIVE_URL or BIGQUERY_TABLE is set: registers the sinks
+ * Starts background export when ARCHIVE_URL or BIGQUERY_TABLE is set, or alert destinations
+ * are given (`extraSinks`): registers the sinks
  * (from now on the store queues each committed event for them) and runs the exporter.
  * Returns undefined, and queues nothing, when no sink is configured. With a registry, the
  * outbox's dead letters are a metric there.
@@ -21,9 +23,10 @@ export async function startExporter(
   config: ExportConfig,
   logger: Logger,
   registry?: Registry,
+  extraSinks: readonly ExportSink[] = [],
 ): Promise<RunningExporter | undefined> {
   const outbox = store.outbox();
-  const sinks = await configuredSinks(config);
+  const sinks = [...(await configuredSinks(config)), ...extraSinks];
   await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target })));
   if (sinks.length === 0) return undefined;
   const exporter: Exporter = createExporter({

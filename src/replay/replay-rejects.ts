@@ -1,7 +1,7 @@
 import type { RejectArchive } from "../archive/rejects.js";
-import { parseEnvelope } from "../core/envelope.js";
 import type { EventRecorder, RecordOutcome } from "../core/event-recorder.js";
 import type { SignatureAlgorithm } from "../core/signature.js";
+import { verifiedEvent } from "../core/verified-event.js";
 
 export interface RejectReplay {
   readonly key: string;
@@ -28,22 +28,20 @@ export async function replayRejects(options: {
   for await (const entry of options.archive.listRejects(options.range ?? {})) {
     const { payload, metadata } = await options.archive.readReject(entry.key);
     const reason = metadata?.reason ?? "unknown";
-    const parsed = parseEnvelope(payload);
+    const parsed = verifiedEvent(
+      payload,
+      (metadata?.signatureAlg ?? null) as SignatureAlgorithm | null,
+      "replay",
+    );
     if (!parsed.ok) {
       results.push({ key: entry.key, reason, outcome: "still_invalid", detail: parsed.message });
       continue;
     }
     const outcome = await options.sink.record(
-      {
-        ...parsed.envelope,
-        payload: parsed.text,
-        payloadSha256: metadata?.payloadSha256 ?? entry.key.slice(-69, -5),
-        signatureAlg: (metadata?.signatureAlg ?? null) as SignatureAlgorithm | null,
-        source: "replay",
-      },
+      parsed.event,
       new Date(metadata?.receivedAt ?? `${entry.date}T00:00:00Z`),
     );
-    results.push({ key: entry.key, reason, outcome, id: parsed.envelope.id });
+    results.push({ key: entry.key, reason, outcome, id: parsed.event.id });
   }
   return results;
 }

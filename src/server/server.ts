@@ -1,10 +1,18 @@
 import type { Logger } from "pino";
+import { type AlertSinks, openAlertSinks } from "../alerts/alert-sinks.js";
+import type { AlertsConfig } from "../alerts/alerts-config.js";
+import { configuredAlerts } from "../alerts/configured-alerts.js";
+import { createDailyDigest } from "../alerts/daily-digest.js";
+import { createReceiverWatch } from "../alerts/receiver-watch.js";
 import type { Config } from "../config/config.js";
+import { readConfigFile } from "../config/config-file-schema.js";
 import type { Env } from "../config/env.js";
 import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
+import type { Destination } from "../destinations/destination.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
+import { createSourceRegistry } from "../sources/source-registry.js";
 import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
@@ -24,8 +32,20 @@ export async function startServer(
   secrets: ResolvedSecrets,
   logger: Logger,
   env: Env,
+  /** The dashboard password; without it (or with PORTCALL_UI=false) there is no dashboard. */
+  uiPassword?: string,
 ): Promise<RunningServer> {
-  const metrics = new ReceiverMetrics();
+  // Sources are read before the store opens, so a mistake in PORTCALL_CONFIG fails at once.
+  const receiveConfig = {
+    secrets: secrets.secrets,
+    acceptSha1: config.acceptSha1,
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const sources = createSourceRegistry(readConfigFile(config).sources, {
+    defaultSource: receiveConfig,
+    configFile: config.configFile,
+  });
+  const metrics = new ReceiverMetrics({ sources: [...sources.keys()] });
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     observer: metrics,
@@ -37,6 +57,10 @@ export async function startServer(
     },
   });
   let exporter: RunningExporter | undefined;
+  let alerts: AlertSinks | undefined;
+  let reconciler: { stop(): Promise<void> } | undefined;
+  let alertsConfig: AlertsConfig | undefined;
+  let watch: { stop(): void } | undefined;
   try {
     // Start the store's writer (a thread for SQLite, a connection for PostgreSQL) while the
     // migrations run: it shortens the time to the first 200.
@@ -49,8 +73,38 @@ export async function startServer(
     await writable;
     logger.info({ store: store.dialect, database: redactUrl(config.databaseUrl), applied }, "store ready");
     // Copies to ARCHIVE_URL / BIGQUERY_TABLE run in the background; a 200 waits only for the commit.
-    exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry);
+    // Alert destinations are sinks of the same exporter (docs/alerts.md).
+    alertsConfig = configuredAlerts(config, env);
+    alerts = await openAlertSinks(store, alertsConfig, metrics.registry);
+    exporter = await startExporter(store, loadExportConfig(env), logger, metrics.registry, alerts?.sinks);
+    reconciler = await startReconcile(store, config, env, alerts?.destinations ?? [], logger);
+    if (alerts !== undefined && alertsConfig !== undefined) {
+      const receiverWatch = createReceiverWatch({
+        destinations: alerts.destinations,
+        unauthorizedPerMinute: alertsConfig.unauthorizedPerMinute,
+        silenceMs: alertsConfig.silenceMs,
+        logger,
+      });
+      metrics.listeners.push((outcome) => receiverWatch.delivered(outcome));
+      receiverWatch.start();
+      const withDigest = alerts.destinations.flatMap((destination, i) => {
+        const at = alertsConfig?.destinations[i]?.digest;
+        return at === undefined ? [] : [{ destination, at }];
+      });
+      const digest =
+        withDigest.length === 0
+          ? undefined
+          : createDailyDigest({ store, destinations: withDigest, publicUrl: alertsConfig.publicUrl, logger });
+      digest?.start();
+      watch = {
+        stop() {
+          receiverWatch.stop();
+          digest?.stop();
+        },
+      };
+    }
   } catch (error) {
+    await alerts?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
@@ -59,12 +113,18 @@ export async function startServer(
     store,
     logger,
     metrics,
-    receiveConfig: {
-      secrets: secrets.secrets,
-      acceptSha1: config.acceptSha1,
-      maxBodyBytes: config.maxBodyBytes,
-    },
+    receiveConfig,
+    sources,
     timeouts: config,
+    ...(config.ui.enabled && uiPassword !== undefined
+      ? {
+          dashboard: {
+            password: uiPassword,
+            trustedHeader: config.ui.trustedHeader,
+            sessionHours: config.ui.sessionHours,
+          },
+        }
+      : {}),
   });
   const address = await app.listen({ host: config.host, port: config.port });
 
@@ -82,11 +142,46 @@ export async function startServer(
         await app.close();
       } finally {
         clearTimeout(deadline);
+        watch?.stop();
+        await reconciler?.stop();
         await exporter?.stop();
+        await alerts?.close();
         await store.close();
       }
     })();
     return closing;
   };
   return { app, store, url: address, close };
+}
+
+/** PORTCALL_RECONCILE_EVERY: the backfill on a schedule (its modules load only when it is set). */
+async function startReconcile(
+  store: EventStore,
+  config: Config,
+  env: Env,
+  destinations: readonly Destination[],
+  logger: Logger,
+): Promise<{ stop(): Promise<void> } | undefined> {
+  const { loadReconcileConfig } = await import("../reconcile/reconcile-config.js");
+  const reconcile = loadReconcileConfig(env);
+  if (reconcile.everyMs === undefined) return undefined;
+  const [{ loadFlexportApiConfig }, { openFlexportEventsClient }, { createReconciler }] = await Promise.all([
+    import("../backfill/backfill-config.js"),
+    import("../backfill/open-flexport-client.js"),
+    import("../reconcile/reconciler.js"),
+  ]);
+  const api = loadFlexportApiConfig(env);
+  const reconciler = createReconciler({
+    store,
+    client: openFlexportEventsClient(api, { dataDir: config.dataDir }),
+    apiUrl: api.apiUrl,
+    dataDir: config.dataDir,
+    everyMs: reconcile.everyMs,
+    overlapMs: reconcile.overlapMs,
+    destinations,
+    logger,
+  });
+  reconciler.start();
+  logger.info({ everyMs: reconcile.everyMs, overlapMs: reconcile.overlapMs }, "reconcile: scheduled");
+  return reconciler;
 }

@@ -10,7 +10,9 @@ export type ExportEvent = KeptEvent;
  */
 export type ExportResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly error: string; readonly invalid?: boolean };
+  | { readonly ok: false; readonly error: string; readonly invalid?: boolean }
+  /** Not attempted: an ordered sink stopped at an earlier event, which this one waits for. */
+  | { readonly ok: false; readonly error: string; readonly deferred: true };
 
 /**
  * A place the exporter copies committed events to. Delivery must be idempotent: after a
@@ -26,6 +28,13 @@ export interface ExportSink {
    * exporter's `maxAttempts` when unset.
    */
   readonly maxAttempts?: number;
+  /**
+   * Deliver in commit order: a failing event holds back the later ones (until it succeeds or
+   * becomes a dead letter) instead of being overtaken. Destinations of alerts are ordered.
+   */
+  readonly ordered?: boolean;
+  /** How long a claimed batch stays reserved for this sink; the exporter's `leaseMs` when unset. */
+  readonly leaseMs?: number;
   /** Results in the order of `events`; a rejection fails the whole batch. */
   deliver(events: readonly ExportEvent[]): Promise<ExportResult[]>;
 }

@@ -14,6 +14,8 @@ export interface DeliveryFailure {
   readonly retryAt: Date;
   /** The last allowed attempt failed: the row becomes a dead letter and is not retried. */
   readonly dead?: boolean;
+  /** Not attempted (an ordered sink stopped at an earlier failure): not counted as an attempt. */
+  readonly deferred?: boolean;
 }
 
 /** An outbox row no longer retried (see `DeliveryFailure.dead`). */
@@ -60,8 +62,17 @@ export interface SinkStatus {
 export interface Outbox {
   /** Marks these sinks enabled (new events get queued for them) and the others disabled. */
   enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void>;
-  /** Up to `limit` due rows of `sink`, oldest first, leased for `leaseMs`. */
-  claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]>;
+  /**
+   * Up to `limit` due rows of `sink`, oldest first, leased for `leaseMs`. `ordered`: the
+   * first rows in commit order, stopping at the first one not due (or leased), so a sink
+   * never sees an event before the ones committed earlier have gone or died.
+   */
+  claim(
+    sink: string,
+    limit: number,
+    leaseMs: number,
+    options?: { ordered?: boolean },
+  ): Promise<ClaimedItem[]>;
   /** Delivered: the rows go. */
   complete(sink: string, eventIds: readonly string[]): Promise<void>;
   /** Not delivered: counted, kept with the error, due again at retryAt, or dead. */

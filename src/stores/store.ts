@@ -1,4 +1,5 @@
 import type { EventRecorder, RejectReason, VerifiedEvent } from "../core/event-recorder.js";
+import type { AlertLog } from "./alert-log.js";
 import type { Outbox } from "./outbox.js";
 import type { ShipmentReports } from "./reports.js";
 
@@ -13,7 +14,11 @@ export interface EventSummary {
   readonly deliveries: number;
   readonly signature_alg: string | null;
   readonly payload_sha256: string;
+  /** How it reached the store: webhook, backfill or replay. */
   readonly source: string;
+  /** The configured source (endpoint) it arrived through; `default` for /webhooks/flexport. */
+  readonly source_name: string;
+  readonly api: "freight" | "logistics";
 }
 
 export interface StoredEvent extends EventSummary {
@@ -30,6 +35,7 @@ export interface RejectSummary {
   readonly received_at: string;
   readonly last_received_at: string;
   readonly deliveries: number;
+  readonly source_name: string;
   readonly bytes: number;
 }
 
@@ -39,9 +45,17 @@ export interface StoredReject extends RejectSummary {
 
 export interface EventQuery {
   readonly type?: string | undefined;
+  /** Only events of this configured source. */
+  readonly source?: string | undefined;
   /** Inclusive lower bound on received_at (ISO-8601). */
   readonly since?: string | undefined;
   readonly limit?: number | undefined;
+}
+
+export interface RejectQuery {
+  readonly limit?: number | undefined;
+  /** Only bodies sent to this configured source. */
+  readonly source?: string | undefined;
 }
 
 export interface MigrationResult {
@@ -71,10 +85,12 @@ export interface EventStore extends EventRecorder {
   insertIfAbsent(event: VerifiedEvent, receivedAt: Date): Promise<boolean>;
   listEvents(query: EventQuery): Promise<EventSummary[]>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
-  listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]>;
+  listRejects(query: RejectQuery): Promise<RejectSummary[]>;
   getReject(payloadSha256: string): Promise<StoredReject | undefined>;
   /** The export outbox in this store's database; the store owns it and closes it. */
   outbox(): Outbox;
+  /** Alerts sent and pending, and what derives them (ETA history, leases); owned by the store. */
+  alertLog(): AlertLog;
   /** Read-only answers from the milestone views of this store's database. */
   reports(): ShipmentReports;
   /** Finishes pending writes, then releases the database (and the outbox's connection). */

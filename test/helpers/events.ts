@@ -46,3 +46,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** As eventBody, but every fourth id is an exception milestone (a port strike), which alerts. */
+export function alertingEventBody(id: string): string {
+  return isAlerting(id) ? makeEvent({ id: Number(id), type: "/shipment#port_strike_delay" }) : eventBody(id);
+}
+
+export const isAlerting = (id: string): boolean => BigInt(id) % 4n === 0n;

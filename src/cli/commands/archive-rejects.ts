@@ -10,6 +10,7 @@ import { formatTable, printJson } from "../table.js";
 /** The options of `portcall rejects` (the command is registered in rejects.ts). */
 export interface RejectsOptions {
   limit?: string;
+  source?: string;
   json?: boolean;
   raw?: string;
   archive?: string;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { onGoogleCloud, resolveLogFormat } from "../../config/config.js";
-import { resolveSecrets } from "../../config/secrets.js";
+import { resolveSecrets, resolveUiPassword } from "../../config/secrets.js";
 import type { CliContext } from "../context.js";
 
 export function registerServe(program: Command, cli: CliContext): void {
@@ -12,6 +12,7 @@ export function registerServe(program: Command, cli: CliContext): void {
     .action(async () => {
       const config = cli.config();
       const secrets = resolveSecrets(config, { generate: true });
+      const ui = config.ui.enabled ? resolveUiPassword(config) : undefined;
       // The HTTP stack loads only for this command, so the other commands start quickly.
       const [{ createLogger }, { startServer }, { WEBHOOK_PATH }] = await Promise.all([
         import("../../server/logger.js"),
@@ -43,8 +44,20 @@ export function registerServe(program: Command, cli: CliContext): void {
         },
         "webhook secrets loaded",
       );
-      const server = await startServer(config, secrets, logger, cli.env);
+      if (ui?.source === "generated") {
+        process.stderr.write(
+          `No PORTCALL_UI_PASSWORD was set, so portcall generated a dashboard password and saved it\n` +
+            `(mode 0600) at\n  ${ui.path}\nSign in to the dashboard under /ui/ with it (PORTCALL_UI=false turns the dashboard off).\n\n`,
+        );
+      }
+      const server = await startServer(config, secrets, logger, cli.env, ui?.password);
       logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
+      if (ui !== undefined) {
+        logger.info(
+          { url: `${server.url}/ui/`, passwordSource: ui.source, passwordPath: ui.path },
+          "dashboard",
+        );
+      }
 
       // Exit once the server is closed and the log flushed, rather than when the event loop
       // drains: a background call (the log formatter asking the metadata server for the

@@ -43,9 +43,16 @@ export class PostgresOutbox implements Outbox {
     }
   }
 
-  async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
-    const { rows } = await this.pool.query<ClaimRow>(
-      `WITH due AS (
+  async claim(
+    sink: string,
+    limit: number,
+    leaseMs: number,
+    options: { ordered?: boolean } = {},
+  ): Promise<ClaimedItem[]> {
+    const { rows } = options.ordered
+      ? await this.claimOrdered(sink, limit, leaseMs)
+      : await this.pool.query<ClaimRow>(
+          `WITH due AS (
          SELECT sink, event_id FROM portcall_outbox
          WHERE sink = $1 AND dead_at IS NULL AND next_attempt_at <= now()
          ORDER BY next_attempt_at, event_id
@@ -58,9 +65,54 @@ export class PostgresOutbox implements Outbox {
        SELECT l.event_id, l.attempts, ${keptEventColumns("e")}
        FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
        ORDER BY l.event_id`,
-      [sink, limit, leaseMs],
-    );
+          [sink, limit, leaseMs],
+        );
     return rows.map(claimedItemFromRow);
+  }
+
+  /**
+   * The first rows by seq up to the first one not due. One claimer per sink at a time (a
+   * transaction-scoped advisory lock); the lease then keeps other receivers off the batch in
+   * flight, so the sink sees events in commit order even with several receivers.
+   */
+  private async claimOrdered(sink: string, limit: number, leaseMs: number): Promise<{ rows: ClaimRow[] }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const locked = await client.query<{ ok: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext('portcall_outbox'), hashtext($1)) AS ok",
+        [sink],
+      );
+      if (locked.rows[0]?.ok !== true) {
+        await client.query("ROLLBACK");
+        return { rows: [] };
+      }
+      const result = await client.query<ClaimRow>(
+        `WITH head AS (
+           SELECT event_id, attempts, seq, next_attempt_at <= now() AS due FROM portcall_outbox
+           WHERE sink = $1 AND dead_at IS NULL ORDER BY seq LIMIT $2),
+         prefix AS (
+           SELECT * FROM head
+           WHERE seq < COALESCE((SELECT min(seq) FROM head WHERE NOT due), 9223372036854775807)
+             -- A head that failed before is retried alone: the rows behind spend no attempts.
+             AND (seq = (SELECT min(seq) FROM head) OR (SELECT attempts FROM head ORDER BY seq LIMIT 1) = 0)),
+         leased AS (
+           UPDATE portcall_outbox o SET next_attempt_at = now() + $3 * interval '1 millisecond'
+           FROM prefix WHERE o.sink = $1 AND o.event_id = prefix.event_id
+           RETURNING o.event_id, o.attempts, o.seq)
+         SELECT l.event_id, l.attempts, ${keptEventColumns("e")}
+         FROM leased l LEFT JOIN flexport_events e ON e.id = l.event_id
+         ORDER BY l.seq`,
+        [sink, limit, leaseMs],
+      );
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
@@ -76,9 +128,11 @@ export class PostgresOutbox implements Outbox {
     if (failures.length === 0) return;
     await this.pool.query(
       `WITH failed AS (
-         UPDATE portcall_outbox o SET attempts = o.attempts + 1, next_attempt_at = f.retry_at,
+         UPDATE portcall_outbox o SET attempts = o.attempts + CASE WHEN f.deferred THEN 0 ELSE 1 END,
+           next_attempt_at = f.retry_at,
            last_error = f.error, dead_at = CASE WHEN f.dead THEN now() END
-         FROM unnest($2::text[], $3::timestamptz[], $4::text[], $6::boolean[]) AS f(event_id, retry_at, error, dead)
+         FROM unnest($2::text[], $3::timestamptz[], $4::text[], $6::boolean[], $7::boolean[])
+           AS f(event_id, retry_at, error, dead, deferred)
          WHERE o.sink = $1 AND o.event_id = f.event_id)
        UPDATE portcall_sinks SET last_error = $5, last_error_at = now() WHERE name = $1`,
       [
@@ -88,6 +142,7 @@ export class PostgresOutbox implements Outbox {
         failures.map((f) => f.error),
         failures[failures.length - 1]?.error ?? null,
         failures.map((f) => f.dead === true),
+        failures.map((f) => f.deferred === true),
       ],
     );
   }

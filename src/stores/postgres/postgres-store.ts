@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { AlertLog } from "../alert-log.js";
 import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
@@ -11,11 +12,13 @@ import type {
   EventStore,
   EventSummary,
   MigrationResult,
+  RejectQuery,
   RejectSummary,
   StoredEvent,
   StoredReject,
 } from "../store.js";
 import type { Write, WriteResult } from "../writes.js";
+import { PostgresAlertLog } from "./postgres-alert-log.js";
 import { commitPostgresBatch } from "./postgres-batch.js";
 import { postgresMigrationLock } from "./postgres-migration-lock.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
@@ -45,6 +48,7 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
   readonly dialect = "postgres";
   private readonly pool: pg.Pool;
   private readonly sharedOutbox: PostgresOutbox;
+  private sharedAlertLog: PostgresAlertLog | undefined;
 
   constructor(private readonly options: PostgresStoreOptions) {
     super({
@@ -92,10 +96,11 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return this.firstRow(`SELECT ${EVENT_COLUMNS}, payload FROM flexport_events WHERE id = $1`, id);
   }
 
-  async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
+  async listRejects(query: RejectQuery): Promise<RejectSummary[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
-      [query.limit ?? null],
+      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects
+       WHERE ($2::text IS NULL OR source_name = $2) ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
+      [query.limit ?? null, query.source ?? null],
     );
     return rows.map((r) => plainRow<RejectSummary>(r));
   }
@@ -120,6 +125,11 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
   /** The outbox shares the store's pool (its search_path names the schema). */
   outbox(): Outbox {
     return this.sharedOutbox;
+  }
+
+  alertLog(): AlertLog {
+    this.sharedAlertLog ??= new PostgresAlertLog(this.pool);
+    return this.sharedAlertLog;
   }
 
   reports(): ShipmentReports {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
-import { type ClaimRow, claimedItemFromRow, keptEventColumns } from "../event-queries.js";
+import { claimedItemFromRow, type ClaimRow as KeptClaimRow, keptEventColumns } from "../event-queries.js";
 import type {
   ClaimedItem,
   DeadLetter,
@@ -9,6 +9,9 @@ import type {
   Outbox,
   SinkStatus,
 } from "../outbox.js";
+
+/** A claim row with its due time, which ordered claims need. */
+type ClaimRow = KeptClaimRow & { readonly next_attempt_at: string };
 
 /**
  * The outbox on SQLite, on the connection the store opened for it. It never waits for the
@@ -37,19 +40,35 @@ export class SqliteOutbox implements Outbox {
     });
   }
 
-  async claim(sink: string, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
+  async claim(
+    sink: string,
+    limit: number,
+    leaseMs: number,
+    options: { ordered?: boolean } = {},
+  ): Promise<ClaimedItem[]> {
     const now = Date.now();
+    const nowIso = new Date(now).toISOString();
+    const columns = `o.event_id, o.attempts, o.next_attempt_at, ${keptEventColumns("e")}`;
     const select = this.db.prepare<[string, string, number], ClaimRow>(`
-      SELECT o.event_id, o.attempts, ${keptEventColumns("e")}
+      SELECT ${columns}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.dead_at IS NULL AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
+      LIMIT ?`);
+    // Ordered (alert destinations): the first rows by insertion order, due or not.
+    const selectOrdered = this.db.prepare<[string, number], ClaimRow>(`
+      SELECT ${columns}
+      FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
+      WHERE o.sink = ? AND o.dead_at IS NULL
+      ORDER BY o.rowid
       LIMIT ?`);
     const lease = this.db.prepare(
       "UPDATE portcall_outbox SET next_attempt_at = ? WHERE sink = ? AND event_id = ?",
     );
     const rows = await this.write(() => {
-      const due = select.all(sink, new Date(now).toISOString(), limit);
+      const due = options.ordered
+        ? duePrefix(selectOrdered.all(sink, limit), nowIso)
+        : select.all(sink, nowIso, limit);
       const until = new Date(now + leaseMs).toISOString();
       for (const row of due) lease.run(until, sink, row.event_id);
       return due;
@@ -71,14 +90,21 @@ export class SqliteOutbox implements Outbox {
     if (failures.length === 0) return;
     const now = new Date().toISOString();
     const update = this.db.prepare(`UPDATE portcall_outbox
-      SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, dead_at = ?
+      SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?, dead_at = ?
       WHERE sink = ? AND event_id = ?`);
     const touch = this.db.prepare(
       "UPDATE portcall_sinks SET last_error = ?, last_error_at = ? WHERE name = ?",
     );
     await this.write(() => {
       for (const f of failures)
-        update.run(f.retryAt.toISOString(), f.error, f.dead === true ? now : null, sink, f.eventId);
+        update.run(
+          f.deferred === true ? 0 : 1,
+          f.retryAt.toISOString(),
+          f.error,
+          f.dead === true ? now : null,
+          sink,
+          f.eventId,
+        );
       touch.run(failures[failures.length - 1]?.error ?? null, now, sink);
     });
   }
@@ -151,18 +177,39 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** One IMMEDIATE transaction; on SQLITE_BUSY, an asynchronous pause and another try. */
-  private async write<T>(run: () => T): Promise<T> {
-    const transaction = this.db.transaction(run);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return transaction.immediate();
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if ((code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") || attempt >= 500) throw error;
-        await sleep(2 + Math.random() * Math.min(50, 2 * attempt));
-      }
+  private write<T>(run: () => T): Promise<T> {
+    return writeRetrying(this.db, run);
+  }
+}
+
+/**
+ * One IMMEDIATE transaction; on SQLITE_BUSY, an asynchronous pause and another try, so a
+ * side connection never blocks the event loop waiting for the writer thread's lock.
+ */
+export async function writeRetrying<T>(db: Database.Database, run: () => T): Promise<T> {
+  const transaction = db.transaction(run);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return transaction.immediate();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") || attempt >= 500) throw error;
+      await sleep(2 + Math.random() * Math.min(50, 2 * attempt));
     }
   }
+}
+
+/** The rows before the first one that is not due yet (waiting out a backoff, or leased). */
+function duePrefix<T extends { next_attempt_at: string; attempts: number }>(
+  rows: readonly T[],
+  now: string,
+): T[] {
+  // A head that failed before is retried alone, so the rows behind it spend no attempts.
+  const head = rows[0];
+  if (head === undefined) return [];
+  if (head.attempts > 0) return head.next_attempt_at <= now ? [head] : [];
+  const end = rows.findIndex((r) => r.next_attempt_at > now);
+  return end === -1 ? [...rows] : rows.slice(0, end);
 }
 
 function deadWhere(selection: DeadLetterSelection): { where: string; params: string[] } {

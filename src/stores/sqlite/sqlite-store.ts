@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
+import type { AlertLog } from "../alert-log.js";
 import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
@@ -13,11 +14,13 @@ import type {
   EventStore,
   EventSummary,
   MigrationResult,
+  RejectQuery,
   RejectSummary,
   StoredEvent,
   StoredReject,
 } from "../store.js";
 import type { Write, WriteResult } from "../writes.js";
+import { SqliteAlertLog } from "./sqlite-alert-log.js";
 import { openSqlite } from "./sqlite-connection.js";
 import { sqliteMigrationLock } from "./sqlite-migration-lock.js";
 import { SqliteOutbox } from "./sqlite-outbox.js";
@@ -46,6 +49,8 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
   private worker: Worker | undefined;
   private checkpointer: Worker | undefined;
   private openedOutbox: SqliteOutbox | undefined;
+  private openedAlertLog: SqliteAlertLog | undefined;
+  private side: Database.Database | undefined;
   private seq = 0;
   private readonly waiting = new Map<number, (reply: WriterReply | Error) => void>();
 
@@ -80,12 +85,13 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
       .get(id);
   }
 
-  async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
+  async listRejects(query: RejectQuery): Promise<RejectSummary[]> {
     return this.db
-      .prepare<[number], RejectSummary>(
-        `SELECT ${REJECT_COLUMNS}, length(payload) AS bytes FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT ?`,
+      .prepare<[string | null, string | null, number], RejectSummary>(
+        `SELECT ${REJECT_COLUMNS}, length(payload) AS bytes FROM flexport_rejects
+         WHERE (? IS NULL OR source_name = ?) ORDER BY received_at DESC, payload_sha256 LIMIT ?`,
       )
-      .all(query.limit ?? -1);
+      .all(query.source ?? null, query.source ?? null, query.limit ?? -1);
   }
 
   async getReject(payloadSha256: string): Promise<StoredReject | undefined> {
@@ -102,10 +108,19 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
    * and its bookkeeping needs no fsync per commit.
    */
   outbox(): Outbox {
-    this.openedOutbox ??= new SqliteOutbox(
-      openSqlite(this.options.filename, { busyTimeoutMs: 0, synchronous: "NORMAL" }),
-    );
+    this.openedOutbox ??= new SqliteOutbox(this.sideConnection());
     return this.openedOutbox;
+  }
+
+  /** The alert log shares the outbox's connection and its rules. */
+  alertLog(): AlertLog {
+    this.openedAlertLog ??= new SqliteAlertLog(this.sideConnection());
+    return this.openedAlertLog;
+  }
+
+  private sideConnection(): Database.Database {
+    this.side ??= openSqlite(this.options.filename, { busyTimeoutMs: 0, synchronous: "NORMAL" });
+    return this.side;
   }
 
   /** The read connection, typed, for checks that need SQLite itself (integrity_check, counts). */
@@ -133,7 +148,7 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
       await checkpointer.terminate();
     }
-    this.openedOutbox?.close();
+    this.side?.close();
     this.db.close();
   }
 

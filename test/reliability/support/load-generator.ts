@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { signBody } from "../../../src/core/signature.js";
-import { eventBody, seededRandom } from "../../helpers/events.js";
+import { alertingEventBody, eventBody, seededRandom } from "../../helpers/events.js";
 
 /**
  * A load generator in its own process (started with fork): signed deliveries of unique ids
@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly maxDeliveries: number;
   readonly maxMs: number;
   readonly seed: number;
+  /** Send alertingEventBody (every fourth id an exception) instead of eventBody. */
+  readonly alerting?: boolean;
 }
 
 export interface LoadReport {
@@ -68,7 +70,7 @@ async function run(options: LoadOptions, stopped: () => boolean): Promise<LoadRe
       const redeliver = sent.length > 0 && random() < options.redeliveryRate;
       const id = redeliver ? (sent[Math.floor(random() * sent.length)] as string) : String(nextId++);
       if (!redeliver) sent.push(id);
-      const body = Buffer.from(eventBody(id), "utf8");
+      const body = Buffer.from(options.alerting ? alertingEventBody(id) : eventBody(id), "utf8");
       const status = await post(url, body, signBody(body, options.secret));
       if (status === undefined) {
         unanswered++;

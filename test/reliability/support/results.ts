@@ -22,6 +22,7 @@ export interface CaseResult {
 
 const CASE_ORDER = [
   "crash",
+  "alerts crash",
   "store faults",
   "hostile input",
   "forgery and replay",
@@ -114,6 +115,10 @@ across all cases below.
   table of that case only.
 - Cases marked PostgreSQL are skipped with a message when PostgreSQL is unreachable, and
   fail under \`CI=true\`.
+- *alerts crash* counts at the alert destination instead: *acknowledged* is the exceptions
+  committed (answered or not), *found* those that reached the destination, *duplicated*
+  events alerted under more than one \`webhook-id\`; resends of one \`webhook-id\` (which a
+  Standard Webhooks receiver drops) are in the figures.
 
 ${renderTable(rows)}
 

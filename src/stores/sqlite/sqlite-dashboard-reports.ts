@@ -1,0 +1,233 @@
+import type Database from "better-sqlite3";
+import {
+  BOARD_SORT_COLUMNS,
+  type DashboardReports,
+  type DeadLetterRow,
+  type EtaEstimateRow,
+  type EtaHistoryRow,
+  type ExportBacklog,
+  type ExportState,
+  normaliseRow,
+  SHIPMENT_STATUSES,
+  type ShipmentStatus,
+  type ShipmentStatusRow,
+  type TimelineRow,
+} from "../reports.js";
+import { shipmentSearchTerms } from "../shipment-search-terms.js";
+import {
+  BOARD_COLUMNS,
+  boardWhere,
+  EVENT_CHUNK,
+  exportSql,
+  SHIPMENT_CHUNK,
+  yieldTurn,
+} from "../summary-sql.js";
+
+const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ?";
+
+export function createSqliteDashboardReports(db: Database.Database): DashboardReports {
+  const inList = "(SELECT value FROM json_each(?))";
+  const takeEvents = db
+    .prepare<[number], string>("SELECT event_id FROM portcall_summary_queue LIMIT ?")
+    .pluck();
+  const takeShipments = db
+    .prepare<[number], string>("SELECT shipment_id FROM portcall_summary_dirty LIMIT ?")
+    .pluck();
+  const shipmentsOf = db.prepare<[string], { event_id: string; shipment_id: string | null }>(
+    `SELECT event_id, shipment_id FROM flexport_milestones WHERE event_id IN ${inList}`,
+  );
+  const payloadsOf = db.prepare<[string], { id: string; payload: string }>(
+    `SELECT id, payload FROM flexport_events WHERE id IN ${inList}`,
+  );
+  const addFact = db.prepare(
+    "INSERT OR REPLACE INTO flexport_shipment_events (event_id, shipment_id, search_terms) VALUES (?, ?, ?)",
+  );
+  const markDirty = db.prepare("INSERT OR IGNORE INTO portcall_summary_dirty (shipment_id) VALUES (?)");
+  const dequeue = db.prepare(`DELETE FROM portcall_summary_queue WHERE event_id IN ${inList}`);
+  const clearScope = db.prepare("DELETE FROM portcall_summary_scope");
+  const fillScope = db.prepare(
+    `INSERT INTO portcall_summary_scope (event_id)
+     SELECT event_id FROM flexport_shipment_events WHERE shipment_id IN ${inList}`,
+  );
+  const dropRows = db.prepare(`DELETE FROM flexport_shipment_board WHERE shipment_id IN ${inList}`);
+  const addRows = db.prepare(
+    `INSERT INTO flexport_shipment_board (${BOARD_COLUMNS}, search_text)
+     SELECT ${BOARD_COLUMNS}, lower(s.shipment_id || ' ' || COALESCE(s.shipment_name, '') || ' ' ||
+       COALESCE((SELECT group_concat(DISTINCT f.search_terms) FROM flexport_shipment_events AS f
+                 WHERE f.shipment_id = s.shipment_id AND f.search_terms <> ''), ''))
+     FROM portcall_shipment_status_in_scope AS s`,
+  );
+  const clean = db.prepare(`DELETE FROM portcall_summary_dirty WHERE shipment_id IN ${inList}`);
+
+  // Step 1: each queued event once → which shipment it belongs to, what it is searched by.
+  const foldEvents = db.transaction((ids: string[]) => {
+    const idList = JSON.stringify(ids);
+    const payloads = new Map(payloadsOf.all(idList).map((r) => [r.id, r.payload]));
+    for (const row of shipmentsOf.all(idList)) {
+      if (row.shipment_id === null) continue;
+      addFact.run(row.event_id, row.shipment_id, shipmentSearchTerms(payloads.get(row.event_id) ?? ""));
+      markDirty.run(row.shipment_id);
+    }
+    dequeue.run(idList);
+  });
+  // Step 2: each touched shipment once → its board row, from the status logic over its events.
+  const recompute = db.transaction((shipments: string[]) => {
+    const list = JSON.stringify(shipments);
+    clearScope.run();
+    fillScope.run(list);
+    dropRows.run(list);
+    addRows.run();
+    clearScope.run();
+    clean.run(list);
+  });
+
+  const exports = exportSql("s.enabled = 1", "?");
+
+  const all = <T>(sql: string, ...params: unknown[]): T[] =>
+    db
+      .prepare<unknown[], Record<string, unknown>>(sql)
+      .all(...params)
+      .map((row) => normaliseRow<T>(row));
+
+  return {
+    async refresh(budgetMs = Number.POSITIVE_INFINITY) {
+      // Between chunks of a large catch-up, deliveries (the writer thread waits for this
+      // connection's write lock) and other requests get their turn.
+      const deadline = performance.now() + budgetMs;
+      let folded = 0;
+      for (let ids = takeEvents.all(EVENT_CHUNK); ids.length > 0; ids = takeEvents.all(EVENT_CHUNK)) {
+        foldEvents.immediate(ids);
+        folded += ids.length;
+        if (performance.now() > deadline) return folded;
+        await yieldTurn();
+      }
+      for (
+        let ids = takeShipments.all(SHIPMENT_CHUNK);
+        ids.length > 0;
+        ids = takeShipments.all(SHIPMENT_CHUNK)
+      ) {
+        recompute.immediate(ids);
+        if (performance.now() > deadline) return folded;
+        await yieldTurn();
+      }
+      return folded;
+    },
+
+    async pendingSummaries() {
+      return (
+        db
+          .prepare<[], { events: number; shipments: number }>(
+            `SELECT (SELECT count(*) FROM portcall_summary_queue) AS events,
+             (SELECT count(*) FROM portcall_summary_dirty) AS shipments`,
+          )
+          .get() ?? { events: 0, shipments: 0 }
+      );
+    },
+
+    async board(query) {
+      const { sql: where, params } = boardWhere(query, () => "?");
+      const direction = query.descending ? "DESC" : "ASC";
+      const rows = all<ShipmentStatusRow>(
+        `SELECT ${BOARD_COLUMNS} FROM flexport_shipment_board ${where}
+         ORDER BY ${BOARD_SORT_COLUMNS[query.sort]} ${direction} NULLS LAST,
+           length(shipment_id) ${direction}, shipment_id ${direction}
+         LIMIT ? OFFSET ?`,
+        ...params,
+        query.limit,
+        query.offset,
+      );
+      const total =
+        db
+          .prepare<unknown[], number>(`SELECT count(*) FROM flexport_shipment_board ${where}`)
+          .pluck()
+          .get(...params) ?? 0;
+      return { rows, total };
+    },
+
+    async statusCounts() {
+      const counts = Object.fromEntries(SHIPMENT_STATUSES.map((s) => [s, 0])) as Record<
+        ShipmentStatus,
+        number
+      >;
+      for (const row of db
+        .prepare<[], { status: ShipmentStatus; n: number }>(
+          "SELECT status, count(*) AS n FROM flexport_shipment_board GROUP BY status",
+        )
+        .all()) {
+        counts[row.status] = row.n;
+      }
+      return counts;
+    },
+
+    async modes() {
+      return db
+        .prepare<[], string>(
+          `SELECT DISTINCT transportation_mode FROM flexport_shipment_board
+           WHERE transportation_mode IS NOT NULL ORDER BY 1`,
+        )
+        .pluck()
+        .all();
+    },
+
+    async shipment(shipmentId) {
+      return all<ShipmentStatusRow>(
+        `SELECT ${BOARD_COLUMNS} FROM flexport_shipment_board WHERE shipment_id = ?`,
+        shipmentId,
+      )[0];
+    },
+
+    async milestones(shipmentId) {
+      return all<TimelineRow>(
+        `SELECT m.*, (SELECT e.payload ->> '$.data.location.place.address.timezone' FROM flexport_events AS e
+                      WHERE e.id = m.event_id AND json_valid(e.payload)) AS location_timezone
+         FROM flexport_milestones AS m WHERE m.event_id IN (${EVENTS_OF})
+         ORDER BY COALESCE(m.occurred_at, m.created_at) NULLS FIRST, length(m.event_id), m.event_id`,
+        shipmentId,
+      );
+    },
+
+    async etaEstimates(shipmentId) {
+      return all<EtaEstimateRow>(
+        `SELECT * FROM flexport_eta_estimates WHERE event_id IN (${EVENTS_OF})
+         ORDER BY kind, announced_at, length(event_id), event_id`,
+        shipmentId,
+      );
+    },
+
+    async etaHistory(shipmentId) {
+      return all<EtaHistoryRow>(
+        `SELECT * FROM flexport_eta_history WHERE shipment_id = ?
+         ORDER BY kind, announced_at, length(event_id), event_id`,
+        shipmentId,
+      );
+    },
+
+    async shipmentOfEvent(eventId) {
+      return db
+        .prepare<[string], string>("SELECT shipment_id FROM flexport_shipment_events WHERE event_id = ?")
+        .pluck()
+        .get(eventId);
+    },
+
+    async exportStates(eventId) {
+      return all<ExportState>(exports.states, eventId);
+    },
+
+    async exportBacklog() {
+      return all<ExportBacklog>(exports.backlog).map((row) => ({
+        ...row,
+        enabled: Boolean(row.enabled),
+      }));
+    },
+
+    async deadLetters(limit) {
+      return all<DeadLetterRow>(exports.dead, limit);
+    },
+
+    async lastReceivedAt() {
+      return (
+        db.prepare<[], string | null>("SELECT max(received_at) FROM flexport_events").pluck().get() ?? null
+      );
+    },
+  };
+}
