@@ -28,6 +28,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY sql ./sql
 COPY samples ./samples
+COPY ui ./ui
 # An empty folder owned by the unprivileged user: a volume mounted there inherits it.
 COPY --from=build --chown=node:node /app/data /data
 USER node
