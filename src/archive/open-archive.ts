@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Archive } from "./archive.js";
+import type { RejectArchive } from "./rejects.js";
 
 export interface OpenArchiveOptions {
   /** Cloud Storage API endpoint for gs:// (a local emulator); see GcsArchiveOptions. */
@@ -17,7 +18,10 @@ const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
  * `file:<dir>` (relative to the working folder, or `file:///abs/dir`) or
  * `gs://<bucket>[/<prefix>]`. The Cloud Storage client loads only for gs://.
  */
-export async function openArchive(url: string, options: OpenArchiveOptions = {}): Promise<Archive> {
+export async function openArchive(
+  url: string,
+  options: OpenArchiveOptions = {},
+): Promise<Archive & RejectArchive> {
   const name = options.name ?? "ARCHIVE_URL";
   if (url.startsWith("file:")) {
     let path = url.slice("file:".length);
