@@ -312,6 +312,16 @@ describe("portcall replay gs:// → sqlite, through STORAGE_EMULATOR_HOST", () =
       await store.close();
     }
   });
+  it("replay gs://<a bucket that does not exist> → exit 2 naming the bucket, not '0 read'", async () => {
+    server.missingBuckets.add("portcall-no-such-bucket");
+    const result = await runCli(["replay", "gs://portcall-no-such-bucket/raw"], {
+      ...installation.env,
+      STORAGE_EMULATOR_HOST: server.url,
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /archive-url: no bucket portcall-no-such-bucket/);
+    assert.doesNotMatch(result.stdout.toString(), /0 read/);
+  });
 });
 
 describe("replay when the store fails", () => {

@@ -4,6 +4,7 @@ import {
   type Archive,
   type ArchivedObject,
   type ArchiveEntry,
+  ArchiveNotFound,
   archiveKey,
   assertPartitionDate,
   metadataFromRecord,
@@ -150,8 +151,16 @@ export async function createGcsArchive(options: GcsArchiveOptions): Promise<Arch
     },
 
     async *list(range): AsyncIterable<ArchiveEntry> {
-      for await (const file of listPartitions("", range)) {
-        yield { key: file.key, date: file.date, metadata: metadataFromRecord(file.metadata) };
+      try {
+        for await (const file of listPartitions("", range)) {
+          yield { key: file.key, date: file.date, metadata: metadataFromRecord(file.metadata) };
+        }
+      } catch (error) {
+        // A missing bucket is a wrong URL, not an empty archive: "0 read" would hide the typo.
+        if ((error as { code?: unknown }).code === 404) {
+          throw new ArchiveNotFound(`no bucket ${options.bucket} (Cloud Storage answered 404)`);
+        }
+        throw error;
       }
     },
 
