@@ -8,7 +8,7 @@ import { type RecordingReceiver, startRecordingReceiver } from "../helpers/recor
 import { storeTargets, type TestStore } from "../helpers/stores.js";
 import { alertingRig, historical, verifiedById, webhookTo } from "./support.js";
 
-/** How long the flaky destination stays down (PORTCALL_TEST_OUTAGE_MS); the issue's "minute", shortened. */
+/** How long the flaky destination stays down (PORTCALL_TEST_OUTAGE_MS): a minute in CI, shortened locally. */
 const OUTAGE_MS = Number(process.env.PORTCALL_TEST_OUTAGE_MS ?? 1500);
 
 for (const target of await storeTargets()) {
