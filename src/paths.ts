@@ -8,7 +8,10 @@ export function packagePath(...parts: string[]): string {
   return [PACKAGE_ROOT.replace(/\/$/, ""), ...parts].join("/");
 }
 
-/** The version in the package's package.json. */
+let version: string | undefined;
+
+/** portcall's own version, from its package.json (read once). */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
+  return version;
 }

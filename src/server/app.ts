@@ -16,6 +16,7 @@ import { createDirectWebhook, type WebhookAnswer } from "./direct-webhook.js";
 import type { ReceiverMetrics } from "./metrics.js";
 import { OneAtATime } from "./one-at-a-time.js";
 import { StoreHealth } from "./store-health.js";
+import { traceFieldsOf } from "./trace-context.js";
 import { withTimeout } from "./with-timeout.js";
 
 export const WEBHOOK_PATH = "/webhooks/flexport";
@@ -88,6 +89,7 @@ export function buildApp(deps: AppDeps) {
     // The line is only built when it will be written: at LOG_LEVEL=warn a 200 writes none.
     if (!accepted || logger.isLevelEnabled("info")) {
       const line = {
+        ...traceFieldsOf((header) => headers[header]),
         ...result.log,
         error: undefined,
         source: name,

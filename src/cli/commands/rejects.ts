@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { printRows } from "../table.js";
+import type { RejectsOptions } from "./archive-rejects.js";
 
 export function registerRejects(program: Command, cli: CliContext): void {
   program
@@ -13,8 +14,23 @@ export function registerRejects(program: Command, cli: CliContext): void {
       "--raw <sha256>",
       "write the exact quarantined bytes of one body to stdout; any unique prefix of its sha256 will do",
     )
-    .action(async (options: { limit?: string; source?: string; json?: boolean; raw?: string }) => {
+    .option(
+      "--archive <url>",
+      "read the rejects kept in this archive (function mode) instead of the database",
+    )
+    .option("--since <date>", "with --archive: only rejects received on or after this date (YYYY-MM-DD)")
+    .option("--until <date>", "with --archive: only rejects received up to this date (inclusive)")
+    .option("--replay", "with --archive: keep the rejects that the current parser accepts as events")
+    .action(async (options: RejectsOptions) => {
       const limit = positiveIntOption("--limit", options.limit);
+      if (options.archive !== undefined) {
+        const { archiveRejects } = await import("./archive-rejects.js");
+        await archiveRejects(cli, options.archive, { ...options, limit });
+        return;
+      }
+      if (options.replay || options.since !== undefined || options.until !== undefined) {
+        throw new UsageError("--replay, --since and --until need --archive <url>");
+      }
       await cli.withStore(async (store) => {
         if (options.raw !== undefined) {
           const prefix = options.raw.trim().toLowerCase();

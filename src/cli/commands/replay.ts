@@ -38,11 +38,12 @@ export function registerReplay(program: Command, cli: CliContext): void {
           throw new UsageError(`--source: "${options.source}" is not a source name`);
         }
         const sourceName = options.source ?? DEFAULT_SOURCE;
-        const archive = await openArchive(sourceArchiveUrl(url, sourceName), { name: "archive-url" }).catch(
-          (error: unknown) => {
-            throw new UsageError(error instanceof Error ? error.message : String(error));
-          },
-        );
+        const archive = await openArchive(sourceArchiveUrl(url, sourceName), {
+          name: "archive-url",
+          mustExist: true,
+        }).catch((error: unknown) => {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        });
         const progress = createProgressLine();
         await cli.withWritableStore(async (store) => {
           const summary = await replay({
