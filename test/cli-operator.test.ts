@@ -367,7 +367,7 @@ describe("replay of an archive that is not there", () => {
     const databaseUrl = `sqlite:${tempDir()}/portcall.db`;
     const result = await runCli(["replay", `file:${tempDir()}/no/such/dir`], { DATABASE_URL: databaseUrl });
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /archive-url: no archive folder at .*no\/such\/dir/);
+    assert.match(result.stderr, /archive-url: folder ".*no\/such\/dir" .* does not exist/);
     assert.doesNotMatch(result.stdout.toString(), /0 read/);
   });
 });

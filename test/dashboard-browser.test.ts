@@ -278,6 +278,7 @@ describe("dashboard in Chromium", { skip: skip ?? false }, () => {
     await page.goto(ui(`/events/${id}`));
     assert.match(await page.locator("h1").innerText(), new RegExp(`Event ${id}`));
     assert.match(await page.locator(".facts").innerText(), /HMAC-SHA256/);
+    assert.match(await page.locator(".facts").innerText(), /Source\s+default \(freight webhooks\)/);
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       page.getByRole("link", { name: "Download the exact bytes received" }).click(),
@@ -309,12 +310,14 @@ describe("dashboard in Chromium", { skip: skip ?? false }, () => {
     await page.goto(ui("/health"));
     const row = page.locator("#rejects tbody tr", { hasText: "invalid_event" });
     assert.equal(await row.count(), 1);
+    assert.equal(await row.locator("td").nth(1).innerText(), "default", "the source it was sent to");
     assert.match(await page.locator(".tiles").innerText(), /Ready/);
     assert.match(await page.locator("#deliveries-table tfoot").innerText(), /Total/);
     await page.locator("[data-chart-for='deliveries-table'] canvas").waitFor();
     await accessible("health");
     await shot("health");
     await row.getByRole("link", { name: /^View body/ }).click();
+    assert.match(await page.locator(".facts").innerText(), /Sent to source\s+default/);
     assert.match(await page.locator("pre.payload").innerText(), /signed, but not an event <b>bold<\/b>/);
     const [download] = await Promise.all([
       page.waitForEvent("download"),

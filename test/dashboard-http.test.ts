@@ -212,6 +212,67 @@ describe("dashboard access over HTTP", () => {
     }
   });
 
+  it("the source on the inspector, the quarantined bodies and the board's filter → shown, and escaped", async () => {
+    // Configured names are restricted, but the pages must not trust what a row says.
+    const hostile = `<i>eu</i>"&`;
+    const escaped = "&lt;i&gt;eu&lt;/i&gt;&quot;&amp;";
+    const made = (id: number, shipmentId: number, sourceName: string) => {
+      const built = verifiedEvent(Buffer.from(makeEvent({ id, shipmentId })), "sha256", "webhook", {
+        sourceName,
+        api: "freight",
+      });
+      assert.ok(built.ok);
+      return built.event;
+    };
+    await store.insertIfAbsent(made(8_810_001, 2_800_001, hostile), new Date());
+    await store.insertIfAbsent(made(8_810_002, 2_800_002, "eu"), new Date());
+    await store.quarantine(
+      {
+        reason: "invalid_event",
+        detail: "not an event",
+        payload: Buffer.from('{"x":1}'),
+        payloadSha256: "ab".repeat(32),
+        eventId: null,
+        signatureAlg: "sha256",
+        sourceName: hostile,
+      },
+      new Date(),
+    );
+    const get = async (url: string) => {
+      const answer = await app.inject({ url, headers: { authorization: basic("x", PASSWORD) } });
+      assert.equal(answer.statusCode, 200, url);
+      assert.doesNotMatch(answer.body, /<i>eu<\/i>/, url);
+      return answer.body;
+    };
+    assert.match(
+      await get("/ui/events/8810001"),
+      new RegExp(`<dt>Source</dt><dd><code>${escaped}</code> \\(freight webhooks\\)`),
+    );
+    assert.match(await get("/ui/events/8810002"), /<dt>Source<\/dt><dd><code>eu<\/code>/);
+    assert.match(
+      await get("/ui/health"),
+      new RegExp(`<td><code>${escaped}</code></td><td><code>invalid_event</code>`),
+    );
+    assert.match(
+      await get(`/ui/rejects/${"ab".repeat(32)}`),
+      new RegExp(`Sent to source</dt><dd><code>${escaped}</code>`),
+    );
+    const board = await get("/ui/");
+    assert.match(board, /<select id="source" name="source">/, "several sources → a source filter");
+    assert.match(board, new RegExp(`<option value="${escaped}">${escaped}</option>`));
+    const eu = await get("/ui/?source=eu");
+    assert.match(eu, /<option value="eu" selected>eu<\/option>/);
+    assert.match(eu, /1 shipment\b/);
+    assert.match(eu, /#2800002/);
+    assert.doesNotMatch(eu, /#2800001/);
+    const tooLong = await app.inject({
+      url: `/ui/?source=${"x".repeat(64)}`,
+      headers: { authorization: basic("x", PASSWORD) },
+    });
+    assert.equal(tooLong.statusCode, 400);
+    assert.match(tooLong.body, /query parameter &quot;source&quot;|query parameter "source"/);
+  });
+
   it("events stored with no page open → summarised in the background", async () => {
     const before = await store.reports().pendingSummaries();
     assert.equal(before.events, 0);

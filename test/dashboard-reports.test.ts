@@ -13,8 +13,11 @@ import { storeTargets, type TestStore } from "./helpers/stores.js";
 // every store, however the events arrived; the dashboard's ETA reading must give the rows of
 // flexport_eta_history.
 
-function verified(body: Buffer | string): VerifiedEvent {
-  const result = verifiedEvent(typeof body === "string" ? Buffer.from(body) : body, "sha256", "webhook");
+function verified(body: Buffer | string, sourceName = "default"): VerifiedEvent {
+  const result = verifiedEvent(typeof body === "string" ? Buffer.from(body) : body, "sha256", "webhook", {
+    sourceName,
+    api: "freight",
+  });
   if (!result.ok) throw new Error(result.message);
   return result.event;
 }
@@ -168,6 +171,29 @@ for (const target of await storeTargets()) {
       const counts = await reports.statusCounts();
       assert.equal(counts.delivered + counts["in-transit"] + counts.exception, everything.length);
       assert.ok((await reports.modes()).includes("truck"));
+    });
+
+    it("source filter → shipments with an event from that source; the sources shipments came through", async () => {
+      const before = (await board()).map((r) => r.shipment_id).sort();
+      assert.deepEqual(await reports.shipmentSources(), ["default"]);
+      const fromEu = (e: VerifiedEvent) => verified(e.payload, "eu");
+      await store.insertIfAbsent(
+        fromEu(event(9_500_101, 3_100_101, "/shipment#created", "2024-06-03T00:00:00.000Z")),
+        new Date(),
+      );
+      // A shipment whose events came through two sources is found by either.
+      await store.insertIfAbsent(
+        fromEu(event(9_500_102, 3_100_001, "/shipment_leg#departed", "2024-06-03T00:00:00.000Z")),
+        new Date(),
+      );
+      await reports.refresh();
+      assert.deepEqual(await reports.shipmentSources(), ["default", "eu"]);
+      const ids = async (query: Partial<BoardQuery>) => (await board(query)).map((r) => r.shipment_id).sort();
+      assert.deepEqual(await ids({ source: "eu" }), ["3100001", "3100101"]);
+      assert.deepEqual(await ids({ source: "default" }), before);
+      assert.deepEqual(await ids({ source: "eu", status: "delivered" }), ["3100001"]);
+      assert.deepEqual(await ids({ source: "us" }), []);
+      assert.equal((await reports.board({ ...all, source: "eu" })).total, 2);
     });
 
     it("ETA estimates summarised → the same changes as the flexport_eta_history view", async () => {

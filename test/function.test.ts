@@ -149,7 +149,7 @@ describe("Cloud Function flexportWebhook, run by the real functions-framework", 
     assert.equal(rows().length, before);
   });
 
-  it('signed event naming its type twice → 400 invalid_event naming "type", nothing archived or inserted', async () => {
+  it('signed event naming its type twice → 400 invalid_event naming "type", kept only as a reject, nothing inserted', async () => {
     const uploads = gcs.uploads.length;
     const before = rows().length;
     const body = '{"id":8000009,"type":"/shipment#created","type":"/shipment#arrived","data":{}}';
@@ -157,7 +157,11 @@ describe("Cloud Function flexportWebhook, run by the real functions-framework", 
     assert.equal(response.status, 400);
     assert.equal(response.json.error, "invalid_event");
     assert.match(String(response.json.message), /field "type" appears more than once/);
-    assert.equal(gcs.uploads.length, uploads);
+    // A signed body that is not an event is kept under rejects/ (docs/google-cloud.md), never as an event.
+    assert.deepEqual(
+      gcs.uploads.slice(uploads).map((u) => /^events\/rejects\//.test(u.name)),
+      [true],
+    );
     assert.equal(rows().length, before);
   });
 

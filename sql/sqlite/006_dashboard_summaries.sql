@@ -127,6 +127,14 @@ CREATE TABLE flexport_shipment_board (
 CREATE INDEX flexport_shipment_board_last_event_at ON flexport_shipment_board (last_event_at);
 CREATE INDEX flexport_shipment_board_status ON flexport_shipment_board (status, last_event_at);
 
+-- The configured sources (flexport_events.source_name) each shipment's events came through,
+-- filled as events are summarised, so the board filters by source with one index lookup.
+CREATE TABLE flexport_shipment_sources (
+  source_name  TEXT NOT NULL,
+  shipment_id  TEXT NOT NULL,
+  PRIMARY KEY (source_name, shipment_id)
+);
+
 -- The status logic of flexport_shipment_status (003), over the events in
 -- portcall_summary_scope only, so a refresh recomputes just the shipments it touched.
 CREATE VIEW portcall_shipment_status_in_scope AS

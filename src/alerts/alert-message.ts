@@ -1,3 +1,4 @@
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import type { EventFacts } from "./event-facts.js";
 import type { AlertDecision } from "./rule-engine.js";
 
@@ -15,6 +16,8 @@ export interface AlertMessage {
   readonly where: string | null;
   readonly when: string | null;
   readonly details: readonly string[];
+  /** The configured source the event came through, when it is not `default`. */
+  readonly source?: string | undefined;
   /** The dashboard page of the shipment, when PORTCALL_PUBLIC_URL is set. */
   readonly link: string | null;
 }
@@ -49,6 +52,7 @@ export function alertMessage(
         : `${facts.locationName}${facts.locationCode ? ` (${facts.locationCode})` : ""}`,
     when: facts.at,
     details: decision.details,
+    source: facts.sourceName === DEFAULT_SOURCE ? undefined : facts.sourceName,
     link: shipmentLink(publicUrl, facts.shipmentId),
   };
 }
@@ -98,6 +102,7 @@ export function messageLines(message: AlertMessage): string[] {
   if (message.milestone !== null) lines.push(`Milestone: ${message.milestone}`);
   if (message.where !== null) lines.push(`Where: ${message.where}`);
   if (message.when !== null) lines.push(`When: ${message.when}`);
+  if (message.source !== undefined) lines.push(`Source: ${message.source}`);
   lines.push(...message.details);
   if (message.link !== null) lines.push(`Open: ${message.link}`);
   return lines;

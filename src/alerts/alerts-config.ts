@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "../config/duration.js";
 import { ConfigError, integer } from "../config/env.js";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { CATEGORIES } from "../milestones/catalogue.js";
 import { CONDITIONS, DEFAULT_ETA_SLIP_HOURS, DEFAULT_FREE_TIME_HOURS, type Rule } from "./rule-engine.js";
 
@@ -54,6 +55,7 @@ export const destinationsSchema = z.record(name, z.discriminatedUnion("type", [s
 
 const when = z
   .object({
+    source: oneOrMany(z.string().min(1)).optional(),
     types: oneOrMany(
       z.string().startsWith("/", { message: "must be a Flexport event type, e.g. /shipment_leg#arrived" }),
     ).optional(),
@@ -158,6 +160,8 @@ export function resolveAlertsConfig(
   file: {
     destinations?: z.infer<typeof destinationsSchema> | undefined;
     rules?: z.infer<typeof rulesSchema> | undefined;
+    /** The file's `sources` section; when present, a rule's `source` must name one of them (or `default`). */
+    sources?: Readonly<Record<string, unknown>> | undefined;
   },
   env: Readonly<Record<string, string | undefined>>,
 ): AlertsConfig {
@@ -253,11 +257,19 @@ export function resolveAlertsConfig(
       if (!known.has(d) && file.destinations?.[d] === undefined)
         problems.push(`rules.${i}.to: no destination named ${d}`);
     const w = rule.when;
+    const sources = w.source === undefined ? undefined : list(w.source);
+    if (sources !== undefined && file.sources !== undefined)
+      for (const s of sources)
+        if (s !== DEFAULT_SOURCE && !Object.hasOwn(file.sources, s))
+          problems.push(
+            `rules.${i}.when.source: no source named ${s} (sources: ${knownSources(file.sources)})`,
+          );
     rules.push({
       name: rule.name,
       send: rule.send,
       to,
       when: {
+        sources,
         types: w.types === undefined ? undefined : list(w.types),
         categories: w.categories === undefined ? undefined : list(w.categories),
         shipment:
@@ -311,6 +323,10 @@ export function resolveAlertsConfig(
     unauthorizedPerMinute: perMinute.success ? perMinute.data : 20,
     silenceMs,
   };
+}
+
+function knownSources(sources: Readonly<Record<string, unknown>>): string {
+  return [DEFAULT_SOURCE, ...Object.keys(sources)].join(", ");
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

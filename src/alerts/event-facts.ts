@@ -1,3 +1,4 @@
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { type Category, describeEventType } from "../milestones/catalogue.js";
 
 /** A container as an alert needs it. */
@@ -18,6 +19,8 @@ export interface EventFacts {
   readonly effect: string | null;
   /** How the event reached the store: webhook, backfill or replay. */
   readonly source: string;
+  /** The configured source (endpoint) it arrived through; `default` for /webhooks/flexport. */
+  readonly sourceName: string;
   /** occurred_at, else created_at (ISO-8601), else null. */
   readonly at: string | null;
   readonly shipmentId: string | null;
@@ -47,6 +50,7 @@ export function eventFacts(event: {
   readonly type: string;
   readonly payload: string;
   readonly source?: string | undefined;
+  readonly sourceName?: string | undefined;
   readonly occurredAt?: string | null | undefined;
   readonly createdAt?: string | null | undefined;
 }): EventFacts {
@@ -74,6 +78,7 @@ export function eventFacts(event: {
     category: described.category,
     effect: described.effect,
     source: event.source ?? "webhook",
+    sourceName: event.sourceName ?? DEFAULT_SOURCE,
     at:
       event.occurredAt ??
       event.createdAt ??

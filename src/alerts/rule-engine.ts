@@ -13,6 +13,8 @@ export interface Rule {
 }
 
 export interface RuleMatch {
+  /** Configured source names (`default` for /webhooks/flexport) whose events match. */
+  readonly sources?: readonly string[] | undefined;
   /** Exact types, or a prefix ending in `*` (`/shipment#customs_*`). */
   readonly types?: readonly string[] | undefined;
   readonly categories?: readonly string[] | undefined;
@@ -84,6 +86,7 @@ export function evaluateRules(
 }
 
 function matchesFields(when: RuleMatch, facts: EventFacts): boolean {
+  if (when.sources !== undefined && !when.sources.includes(facts.sourceName)) return false;
   if (when.types !== undefined && !when.types.some((t) => typeMatches(t, facts.type))) return false;
   if (when.categories !== undefined && !when.categories.includes(facts.category)) return false;
   if (when.shipment !== undefined) {

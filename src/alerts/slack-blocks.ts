@@ -18,6 +18,8 @@ export function slackPayload(message: AlertMessage): SlackPayload {
     fields.push({ type: "mrkdwn", text: `*Milestone*\n${mrkdwn(message.milestone)}` });
   if (message.where !== null) fields.push({ type: "mrkdwn", text: `*Where*\n${mrkdwn(message.where)}` });
   if (message.when !== null) fields.push({ type: "mrkdwn", text: `*When*\n${mrkdwn(message.when)}` });
+  if (message.source !== undefined)
+    fields.push({ type: "mrkdwn", text: `*Source*\n${mrkdwn(message.source)}` });
   const blocks: Record<string, unknown>[] = [
     { type: "header", text: { type: "plain_text", text: message.title.slice(0, 150), emoji: false } },
   ];

@@ -74,6 +74,8 @@ export interface BoardQuery {
   readonly status?: ShipmentStatus | undefined;
   readonly mode?: string | undefined;
   readonly flag?: BoardFlag | undefined;
+  /** Only shipments with an event that came through this configured source. */
+  readonly source?: string | undefined;
   /** Matched case-insensitively against id, name, POs, containers and bills of lading. */
   readonly search?: string | undefined;
   readonly sort: BoardSort;
@@ -166,6 +168,8 @@ export interface DashboardReports {
   board(query: BoardQuery): Promise<BoardPage>;
   statusCounts(): Promise<Record<ShipmentStatus, number>>;
   modes(): Promise<string[]>;
+  /** The configured sources shipments' events came through. */
+  shipmentSources(): Promise<string[]>;
   shipment(shipmentId: string): Promise<ShipmentStatusRow | undefined>;
   milestones(shipmentId: string): Promise<TimelineRow[]>;
   etaEstimates(shipmentId: string): Promise<EtaEstimateRow[]>;

@@ -47,6 +47,10 @@ export function boardWhere(
   };
   if (query.status !== undefined) where.push(`status = ${param(query.status)}`);
   if (query.mode !== undefined) where.push(`transportation_mode = ${param(query.mode)}`);
+  if (query.source !== undefined)
+    where.push(
+      `shipment_id IN (SELECT shipment_id FROM flexport_shipment_sources WHERE source_name = ${param(query.source)})`,
+    );
   if (query.flag === "customs_hold") where.push("customs_hold_open");
   if (query.flag === "exception") where.push("exception_open");
   if (query.search !== undefined) {

@@ -60,6 +60,7 @@ export function registerAlerts(program: Command, cli: CliContext): void {
           type: event.type,
           payload: event.payload,
           source: event.source,
+          sourceName: event.source_name,
           occurredAt: event.occurred_at,
           createdAt: event.created_at,
         });

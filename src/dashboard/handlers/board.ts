@@ -11,6 +11,7 @@ const boardParams = z.object({
   q: optional(z.string().trim().max(200, { message: "must be at most 200 characters" })),
   status: optional(z.enum(SHIPMENT_STATUSES, { message: `must be one of ${SHIPMENT_STATUSES.join(", ")}` })),
   mode: optional(z.string().trim().max(40, { message: "must be at most 40 characters" })),
+  source: optional(z.string().trim().max(63, { message: "must be at most 63 characters" })),
   flag: optional(z.enum(BOARD_FLAGS, { message: `must be one of ${BOARD_FLAGS.join(", ")}` })),
   sort: optional(z.enum(BOARD_SORTS, { message: `must be one of ${BOARD_SORTS.join(", ")}` })),
   dir: optional(z.enum(["asc", "desc"], { message: "must be asc or desc" })),
@@ -38,6 +39,7 @@ export const boardHandler: DashboardHandler = async (request, { reports }) => {
     status: p.status,
     mode: p.mode,
     flag: p.flag,
+    source: p.source,
     search: p.q === "" ? undefined : p.q,
     sort,
     descending,
@@ -45,19 +47,28 @@ export const boardHandler: DashboardHandler = async (request, { reports }) => {
     limit: PAGE_SIZE,
   };
   await reports.refresh(PAGE_REFRESH_BUDGET_MS);
-  const [result, counts, modes, pending] = await Promise.all([
+  const [result, counts, modes, sources, pending] = await Promise.all([
     reports.board(query),
     reports.statusCounts(),
     reports.modes(),
+    reports.shipmentSources(),
     reports.pendingSummaries(),
   ]);
   const pages = Math.max(1, Math.ceil(result.total / PAGE_SIZE));
-  const filters = { q: p.q ?? "", status: p.status ?? "", mode: p.mode ?? "", flag: p.flag ?? "" };
+  const filters = {
+    q: p.q ?? "",
+    status: p.status ?? "",
+    mode: p.mode ?? "",
+    flag: p.flag ?? "",
+    source: p.source ?? "",
+  };
   return page("board", "Shipments", {
     rows: result.rows,
     total: result.total,
     counts,
     modes,
+    // Only worth a filter when shipments came through more than one source.
+    sources: sources.length > 1 || p.source !== undefined ? sources : [],
     filters,
     sort,
     dir: descending ? "desc" : "asc",

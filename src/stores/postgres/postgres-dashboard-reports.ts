@@ -97,6 +97,13 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
          SELECT DISTINCT s FROM unnest($1::text[]) AS s ON CONFLICT DO NOTHING`,
         [facts.map((e) => e.shipment_id)],
       );
+      await client.query(
+        `INSERT INTO flexport_shipment_sources (source_name, shipment_id)
+         SELECT DISTINCT e.source_name, f.shipment_id FROM flexport_shipment_events AS f
+         JOIN flexport_events AS e ON e.id = f.event_id
+         WHERE f.event_id = ANY($1::text[]) AND e.id = ANY($1::text[]) ON CONFLICT DO NOTHING`,
+        [ids],
+      );
       await client.query("DELETE FROM portcall_summary_queue WHERE event_id = ANY($1::text[])", [ids]);
       return ids.length;
     });
@@ -195,6 +202,13 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
          WHERE transportation_mode IS NOT NULL ORDER BY 1`,
       );
       return rows.map((r) => r.m);
+    },
+
+    async shipmentSources() {
+      const { rows } = await pool.query<{ s: string }>(
+        "SELECT DISTINCT source_name AS s FROM flexport_shipment_sources ORDER BY 1",
+      );
+      return rows.map((r) => r.s);
     },
 
     async shipment(shipmentId) {

@@ -44,6 +44,11 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
   );
   const markDirty = db.prepare("INSERT OR IGNORE INTO portcall_summary_dirty (shipment_id) VALUES (?)");
   const dequeue = db.prepare(`DELETE FROM portcall_summary_queue WHERE event_id IN ${inList}`);
+  const addSources = db.prepare(
+    `INSERT OR IGNORE INTO flexport_shipment_sources (source_name, shipment_id)
+     SELECT e.source_name, f.shipment_id FROM flexport_shipment_events AS f
+     JOIN flexport_events AS e ON e.id = f.event_id WHERE f.event_id IN ${inList}`,
+  );
   const clearScope = db.prepare("DELETE FROM portcall_summary_scope");
   const fillScope = db.prepare(
     `INSERT INTO portcall_summary_scope (event_id)
@@ -68,6 +73,7 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
       addFact.run(row.event_id, row.shipment_id, shipmentSearchTerms(payloads.get(row.event_id) ?? ""));
       markDirty.run(row.shipment_id);
     }
+    addSources.run(idList);
     dequeue.run(idList);
   });
   // Step 2: each touched shipment once → its board row, from the status logic over its events.
@@ -165,6 +171,13 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
           `SELECT DISTINCT transportation_mode FROM flexport_shipment_board
            WHERE transportation_mode IS NOT NULL ORDER BY 1`,
         )
+        .pluck()
+        .all();
+    },
+
+    async shipmentSources() {
+      return db
+        .prepare<[], string>("SELECT DISTINCT source_name FROM flexport_shipment_sources ORDER BY 1")
         .pluck()
         .all();
     },
