@@ -146,13 +146,15 @@ CREATE INDEX flexport_shipment_board_status ON flexport_shipment_board (status, 
 CREATE VIEW portcall_shipment_status_in_scope AS
 WITH shipment_events AS (
   -- The milestone columns kept in flexport_shipment_events: no payload is read here.
+  -- CROSS JOIN keeps the scope the outer loop (one indexed lookup per event); otherwise
+  -- SQLite walks every summarised event by shipment to skip the GROUP BY's sort.
   SELECT f.event_id, f.shipment_id, f.type, COALESCE(t.label, f.type) AS label,
     COALESCE(t.category, 'other') AS category, t.effect, f.occurred_at, f.created_at,
     f.shipment_name, f.transportation_mode, f.location_name, f.location_code,
     f.estimated_departure_date, f.actual_departure_date, f.estimated_arrival_date,
     f.actual_arrival_date, COALESCE(f.occurred_at, f.created_at) AS event_at
   FROM portcall_summary_scope AS scope
-  JOIN flexport_shipment_events AS f ON f.event_id = scope.event_id
+  CROSS JOIN flexport_shipment_events AS f ON f.event_id = scope.event_id
   LEFT JOIN flexport_event_types AS t ON t.type = f.type
 ),
 ranked AS (
