@@ -4,6 +4,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { DEFAULT_SOURCE } from "../src/core/event-recorder.js";
 import { verifiedEvent } from "../src/core/verified-event.js";
 import { packagePath } from "../src/paths.js";
 import { buildApp } from "../src/server/app.js";
@@ -112,6 +113,7 @@ async function measureStore(
         detail: 'field "id" is required',
         eventId: null,
         signatureAlg: "sha256",
+        sourceName: DEFAULT_SOURCE,
       },
       new Date(),
     );

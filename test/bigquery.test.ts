@@ -19,8 +19,18 @@ function exportEvent(id: number, receivedAt = "2024-03-04T10:00:01.234Z"): Expor
     payload: makeEvent({ id }),
     payloadSha256: "0".repeat(64),
     source: "webhook",
+    sourceName: "default",
+    api: "freight",
   };
 }
+
+const LOGISTICS_VIEWS = [
+  "logistics_orders",
+  "logistics_parcel_tracking",
+  "logistics_inbound",
+  "logistics_inventory_adjustments",
+  "supply_chain_timeline",
+];
 
 describe("BigQuery target", () => {
   let fake: FakeBigQuery;
@@ -42,6 +52,7 @@ describe("BigQuery target", () => {
         ["view", "proj-1.flexport.flexport_shipment_status", true],
         ["view", "proj-1.flexport.flexport_eta_estimates", true],
         ["view", "proj-1.flexport.flexport_eta_history", true],
+        ...LOGISTICS_VIEWS.map((v) => ["view", `proj-1.flexport.${v}`, true]),
       ],
     );
     const table = fake.tables.get("proj-1.flexport.events");
@@ -54,6 +65,8 @@ describe("BigQuery target", () => {
         "occurred_at TIMESTAMP",
         "created_at TIMESTAMP",
         "payload JSON",
+        "source_name STRING",
+        "api STRING",
       ],
     );
     assert.deepEqual(table?.timePartitioning, { type: "DAY", field: "ts" });
@@ -83,6 +96,7 @@ describe("BigQuery target", () => {
         "flexport_shipment_status",
         "flexport_eta_estimates",
         "flexport_eta_history",
+        ...LOGISTICS_VIEWS,
       ],
     );
     const [milestones, status, estimates, history] = created().slice(2);
@@ -102,9 +116,36 @@ describe("BigQuery target", () => {
     const again = await target.migrate();
     assert.deepEqual(
       again.map((s) => s.applied),
-      [false, false, false, false, false, false, false],
+      [false, false, false, false, false, false, false, ...LOGISTICS_VIEWS.map(() => false)],
     );
-    assert.equal(created().length, 6);
+    assert.equal(created().length, 6 + LOGISTICS_VIEWS.length);
+  });
+
+  it("migrate on a table made before sources → milestone views made; Logistics API views skipped, naming source_name, api", async () => {
+    fake.addTable("proj-1", "pre_sources", "events", [
+      { name: "id", type: "STRING" },
+      { name: "ts", type: "TIMESTAMP" },
+      { name: "type", type: "STRING" },
+      { name: "occurred_at", type: "TIMESTAMP" },
+      { name: "created_at", type: "TIMESTAMP" },
+      { name: "payload", type: "JSON" },
+    ]);
+    const target = new BigQueryTarget({ table: "proj-1.pre_sources.events", apiEndpoint: fake.url });
+    const steps = await target.migrate();
+    assert.deepEqual(
+      steps.slice(3).map((s) => [s.object, s.applied, s.skipped]),
+      [
+        ["proj-1.pre_sources.flexport_milestones", true, undefined],
+        ["proj-1.pre_sources.flexport_shipment_status", true, undefined],
+        ["proj-1.pre_sources.flexport_eta_estimates", true, undefined],
+        ["proj-1.pre_sources.flexport_eta_history", true, undefined],
+        ...LOGISTICS_VIEWS.map((v) => [
+          `proj-1.pre_sources.${v}`,
+          false,
+          "skipped: table events lacks source_name, api (see docs/views.md)",
+        ]),
+      ],
+    );
   });
 
   it("migrate over views an earlier version made → replaced with this SQL and its version; then left alone", async () => {
@@ -151,6 +192,7 @@ describe("BigQuery target", () => {
         ["proj-1.upgrade.flexport_shipment_status", false, false],
         ["proj-1.upgrade.flexport_eta_estimates", false, false],
         ["proj-1.upgrade.flexport_eta_history", false, false],
+        ...LOGISTICS_VIEWS.map((v) => [`proj-1.upgrade.${v}`, false, false]),
       ],
     );
     assert.equal(patches() - before, 2);
@@ -164,7 +206,7 @@ describe("BigQuery target", () => {
     const again = await target.migrate();
     assert.deepEqual(
       again.map((s) => s.applied),
-      [false, false, false, false, false, false, false],
+      [false, false, false, false, false, false, false, ...LOGISTICS_VIEWS.map(() => false)],
     );
     assert.equal(patches() - before, 2);
   });
@@ -193,6 +235,11 @@ describe("BigQuery target", () => {
           false,
           "skipped: table webhooks lacks type, occurred_at, created_at (see docs/views.md)",
         ]),
+        ...LOGISTICS_VIEWS.map((v) => [
+          `proj-1.legacy_views.${v}`,
+          false,
+          "skipped: table webhooks lacks type, occurred_at, created_at, source_name, api (see docs/views.md)",
+        ]),
       ],
     );
     assert.deepEqual(
@@ -218,6 +265,8 @@ describe("BigQuery target", () => {
       occurred_at: "2024-03-04T09:58:00.000Z",
       created_at: "2024-03-04T10:00:00.000Z",
       payload: events[0]?.payload,
+      source_name: "default",
+      api: "freight",
     });
   });
 

@@ -51,6 +51,7 @@ for (const target of await storeTargets()) {
       assert.deepEqual(events.map((e) => e.id).sort(), [...sampleIds].sort());
       for (const event of events) {
         assert.deepEqual(Object.keys(event).sort(), [
+          "api",
           "created_at",
           "deliveries",
           "id",
@@ -60,6 +61,7 @@ for (const target of await storeTargets()) {
           "received_at",
           "signature_alg",
           "source",
+          "source_name",
           "type",
         ]);
         assert.equal(event.deliveries, 2);

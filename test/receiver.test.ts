@@ -223,10 +223,10 @@ for (const target of await storeTargets()) {
       assert.equal(ready.status, 200);
       assert.deepEqual(await ready.json(), { status: "ready", store: target.name });
       const metrics = await (await fetch(`${rig.server.url}/metrics`)).text();
-      assert.match(metrics, /portcall_deliveries_total\{outcome="stored"\} [1-9]\d*/);
-      assert.match(metrics, /portcall_deliveries_total\{outcome="unauthorized"\} [1-9]\d*/);
-      assert.match(metrics, /portcall_duplicates_total [1-9]\d*/);
-      assert.match(metrics, /portcall_rejects_total\{reason="invalid_json"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_deliveries_total\{outcome="stored",source="default"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_deliveries_total\{outcome="unauthorized",source="default"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_duplicates_total\{source="default"\} [1-9]\d*/);
+      assert.match(metrics, /portcall_rejects_total\{reason="invalid_json",source="default"\} [1-9]\d*/);
     });
 
     it("secret rotation → bodies signed with the old or the new secret are both accepted", async () => {

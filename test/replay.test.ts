@@ -67,6 +67,8 @@ async function archivedStore(archive: Archive, store: EventStore): Promise<void>
         payloadSha256: event.payloadSha256,
         signatureAlg: event.signatureAlg as "sha1" | "sha256" | null,
         source: "webhook",
+        sourceName: "default",
+        api: "freight",
       },
       new Date(event.receivedAt),
     );

@@ -190,7 +190,7 @@ describe("BigQuery views on the ZetaSQL reference engine", {
       "PROJECT.DATASET.flexport_eta_estimates": asTable(estimates),
     };
     const files = readdirSync(packagePath("sql", "bigquery")).filter((f) => f.endsWith(".sql"));
-    assert.equal(files.length, 6);
+    assert.equal(files.length, 11);
     for (const file of files) {
       const resolved = (await (engine as ZetaSqlEngine).analyze(
         readFileSync(packagePath("sql", "bigquery", file), "utf8"),

@@ -57,6 +57,15 @@ export interface Archive {
   read(key: string): Promise<ArchivedObject>;
 }
 
+/**
+ * Each source but the default one is archived under its own prefix, `<archive>/source=<name>/`
+ * (Hive-style, so an external table can partition by it); the default source keeps the
+ * archive root, as before sources existed.
+ */
+export function sourceArchiveUrl(archiveUrl: string, sourceName: string): string {
+  return sourceName === "default" ? archiveUrl : `${archiveUrl.replace(/\/+$/, "")}/source=${sourceName}`;
+}
+
 /** `dt=<YYYY-MM-DD>/<id>.json`; the id is made safe as an object name. */
 export function archiveKey(event: Pick<KeptEvent, "id" | "receivedAt">): string {
   return `dt=${event.receivedAt.slice(0, 10)}/${encodeURIComponent(event.id)}.json`;

@@ -18,12 +18,13 @@ export interface FlexportApiConfig {
   readonly maxAttempts: number;
 }
 
+const httpUrl = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, { message: "must be an http(s) URL without query or fragment" });
+
 const envSchema = z.object({
-  FLEXPORT_API_URL: z
-    .string()
-    .trim()
-    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, { message: "must be an http(s) URL without query or fragment" })
-    .default(DEFAULT_FLEXPORT_API_URL),
+  FLEXPORT_API_URL: httpUrl.default(DEFAULT_FLEXPORT_API_URL),
   FLEXPORT_API_TOKEN: z.string().trim().optional(),
   FLEXPORT_CLIENT_ID: z.string().trim().optional(),
   FLEXPORT_CLIENT_SECRET: z.string().optional(),
@@ -58,6 +59,36 @@ export function loadFlexportApiConfig(env: Env): FlexportApiConfig {
   return {
     apiUrl: e.FLEXPORT_API_URL.replace(/\/+$/, ""),
     credentials,
+    maxAttempts: e.PORTCALL_BACKFILL_MAX_ATTEMPTS,
+  };
+}
+
+export const DEFAULT_LOGISTICS_API_URL = "https://logistics-api.flexport.com";
+export const DEFAULT_LOGISTICS_API_VERSION = "2024-07";
+
+const logisticsEnvSchema = z.object({
+  FLEXPORT_LOGISTICS_API_URL: httpUrl.default(DEFAULT_LOGISTICS_API_URL),
+  FLEXPORT_LOGISTICS_API_VERSION: z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}$/, { message: "must be a version such as 2024-07" })
+    .default(DEFAULT_LOGISTICS_API_VERSION),
+  FLEXPORT_LOGISTICS_API_TOKEN: z.string().trim().optional(),
+  PORTCALL_BACKFILL_MAX_ATTEMPTS: integer(1, 20).default(6),
+});
+
+/** The Logistics API events list: base URL with the version path, and its bearer token. */
+export function loadLogisticsApiConfig(env: Env): FlexportApiConfig {
+  const e = parseEnv(logisticsEnvSchema, env);
+  if (e.FLEXPORT_LOGISTICS_API_TOKEN === undefined) {
+    throw new ConfigError([
+      "FLEXPORT_LOGISTICS_API_TOKEN: is required to read the Logistics API events list (a bearer token)",
+    ]);
+  }
+  const root = e.FLEXPORT_LOGISTICS_API_URL.replace(/\/+$/, "");
+  return {
+    apiUrl: `${root}/logistics/api/${e.FLEXPORT_LOGISTICS_API_VERSION}`,
+    credentials: { kind: "api-key", token: e.FLEXPORT_LOGISTICS_API_TOKEN },
     maxAttempts: e.PORTCALL_BACKFILL_MAX_ATTEMPTS,
   };
 }

@@ -1,4 +1,4 @@
-import { verifiedEvent } from "../core/verified-event.js";
+import { DEFAULT_ORIGIN, type EventOrigin, verifiedEvent } from "../core/verified-event.js";
 import type { EventStore } from "../stores/store.js";
 import { type BackfillProgress, createBackfillState, type MissingEvent } from "./backfill-state.js";
 import type { EventsQuery, FlexportEventsClient } from "./flexport-events-client.js";
@@ -21,6 +21,8 @@ export interface BackfillOptions {
   /** Aborting stops after the page in hand is stored; a later run resumes from the next one. */
   readonly signal?: AbortSignal | undefined;
   readonly now?: (() => Date) | undefined;
+  /** The source the events are recorded under, and how its bodies are read (default: freight). */
+  readonly source?: EventOrigin | undefined;
 }
 
 export interface BackfillSummary extends Omit<BackfillProgress, "next"> {
@@ -41,6 +43,7 @@ export class BackfillInterrupted extends Error {
  */
 export async function runBackfill(options: BackfillOptions): Promise<BackfillSummary> {
   const { store, client, query } = options;
+  const source = options.source ?? DEFAULT_ORIGIN;
   const say = options.progress ?? (() => undefined);
   const now = options.now ?? (() => new Date());
   const key = {
@@ -78,7 +81,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     const receivedAt = now();
     const work: Promise<void>[] = [];
     for (const text of page.events) {
-      const parsed = verifiedEvent(Buffer.from(text, "utf8"), null, "backfill");
+      const parsed = verifiedEvent(Buffer.from(text, "utf8"), null, "backfill", source);
       if (!parsed.ok) {
         progress.invalid++;
         say(`page ${progress.pages + 1}: skipped an element that is not a usable event (${parsed.message})`);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { destinationsSchema, rulesSchema } from "../alerts/alerts-config.js";
+import { sourcesSchema } from "../sources/sources-config.js";
 import type { Config } from "./config.js";
 import { loadConfigFile } from "./config-file.js";
 
@@ -9,7 +10,11 @@ import { loadConfigFile } from "./config-file.js";
  * a misspelt section name is an error rather than a silently ignored block.
  */
 export const configFileSchema = z
-  .object({ destinations: destinationsSchema.optional(), rules: rulesSchema.optional() })
+  .object({
+    sources: sourcesSchema.optional(),
+    destinations: destinationsSchema.optional(),
+    rules: rulesSchema.optional(),
+  })
   .strict();
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -1,5 +1,8 @@
 import { rawTopLevelMember } from "./top-level-member.js";
 
+/** Every stored Logistics API event id starts with this, so it can never equal a freight id. */
+export const LOGISTICS_ID_PREFIX = "logistics:";
+
 /** What portcall needs from a Flexport `Event` to key, index and store it. */
 export interface EventEnvelope {
   /** Flexport's event id as its exact decimal text (or the string given), never rounded. */
@@ -27,25 +30,15 @@ const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
  * strict so that the text we store is exactly the bytes we received.
  */
 export function parseEnvelope(body: Uint8Array): EnvelopeResult {
-  let text: string;
-  try {
-    text = strictUtf8.decode(body);
-  } catch {
-    return invalid("invalid_json", "body is not valid UTF-8");
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return invalid("invalid_json", "body is not valid JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return invalid("invalid_event", "body must be a JSON object (a Flexport event)");
-  }
-  const event = value as Record<string, unknown>;
+  const decoded = decodeJsonObject(body, "a Flexport event");
+  if (!decoded.ok) return decoded;
+  const { text, value: event } = decoded;
 
   const id = readId(event.id, text);
   if (typeof id !== "string") return id;
+  if (id.startsWith(LOGISTICS_ID_PREFIX)) {
+    return invalid("invalid_event", `field "id" must not start with "${LOGISTICS_ID_PREFIX}"`);
+  }
 
   const type = event.type;
   if (type === undefined || type === null) return invalid("invalid_event", 'field "type" is required');
@@ -65,6 +58,30 @@ export function parseEnvelope(body: Uint8Array): EnvelopeResult {
       createdAt: toIsoTimestamp(event.created_at),
     },
   };
+}
+
+export type DecodedObject =
+  | { readonly ok: true; readonly text: string; readonly value: Record<string, unknown> }
+  | { readonly ok: false; readonly problem: EnvelopeProblem; readonly message: string };
+
+/** Strict UTF-8, then JSON, then "is an object": the first steps of every API's envelope. */
+export function decodeJsonObject(body: Uint8Array, what: string): DecodedObject {
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch {
+    return invalid("invalid_json", "body is not valid UTF-8");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return invalid("invalid_json", "body is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return invalid("invalid_event", `body must be a JSON object (${what})`);
+  }
+  return { ok: true, text, value: value as Record<string, unknown> };
 }
 
 function readId(parsed: unknown, text: string): string | EnvelopeResult {
@@ -101,6 +118,9 @@ export function toIsoTimestamp(value: unknown): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
-function invalid(problem: EnvelopeProblem, message: string): EnvelopeResult {
+function invalid(
+  problem: EnvelopeProblem,
+  message: string,
+): { ok: false; problem: EnvelopeProblem; message: string } {
   return { ok: false, problem, message };
 }

@@ -12,7 +12,16 @@ export interface VerifiedEvent {
   /** null for events that did not come through a signed webhook (backfill). */
   readonly signatureAlg: SignatureAlgorithm | null;
   readonly source: EventSource;
+  /** The configured source (endpoint) it arrived through; `default` for /webhooks/flexport. */
+  readonly sourceName: string;
+  readonly api: ApiKind;
 }
+
+/** Which Flexport API an event belongs to: the freight (v2) events or the Logistics API. */
+export type ApiKind = "freight" | "logistics";
+
+/** The source of /webhooks/flexport, configured by FLEXPORT_WEBHOOK_SECRET. */
+export const DEFAULT_SOURCE = "default";
 
 export type EventSource = "webhook" | "backfill" | "replay";
 
@@ -34,6 +43,7 @@ export interface QuarantinedBody {
   readonly payloadSha256: string;
   readonly eventId: string | null;
   readonly signatureAlg: SignatureAlgorithm | null;
+  readonly sourceName: string;
 }
 
 /**

@@ -1,6 +1,13 @@
 import { createHash } from "node:crypto";
-import { type EnvelopeProblem, parseEnvelope } from "./envelope.js";
-import type { EventSource, KeptEvent, VerifiedEvent } from "./event-recorder.js";
+import { type EnvelopeProblem, type EnvelopeResult, parseEnvelope } from "./envelope.js";
+import {
+  type ApiKind,
+  DEFAULT_SOURCE,
+  type EventSource,
+  type KeptEvent,
+  type VerifiedEvent,
+} from "./event-recorder.js";
+import { parseLogisticsEnvelope } from "./logistics-envelope.js";
 import type { SignatureAlgorithm } from "./signature.js";
 
 export type VerifiedEventResult =
@@ -13,6 +20,17 @@ export type VerifiedEventResult =
       readonly payloadSha256: string;
     };
 
+/** Which configured source an event belongs to, and how its body is read. */
+export interface EventOrigin {
+  readonly sourceName: string;
+  readonly api: ApiKind;
+  /** Reads the envelope; by default the API's own (freight Event, or the Logistics API body). */
+  readonly envelope?: ((body: Uint8Array, payloadSha256: string) => EnvelopeResult) | undefined;
+}
+
+/** /webhooks/flexport: the default freight source. */
+export const DEFAULT_ORIGIN: EventOrigin = { sourceName: DEFAULT_SOURCE, api: "freight" };
+
 /**
  * The one way an event enters portcall, whether a webhook delivered it, a replay read it
  * from the archive or a backfill fetched it: its exact bytes parsed (strict UTF-8 JSON),
@@ -22,13 +40,24 @@ export function verifiedEvent(
   body: Uint8Array,
   signatureAlg: SignatureAlgorithm | null,
   source: EventSource,
+  origin: EventOrigin = DEFAULT_ORIGIN,
 ): VerifiedEventResult {
   const payloadSha256 = createHash("sha256").update(body).digest("hex");
-  const parsed = parseEnvelope(body);
+  const parsed =
+    origin.envelope?.(body, payloadSha256) ??
+    (origin.api === "logistics" ? parseLogisticsEnvelope(body, payloadSha256) : parseEnvelope(body));
   if (!parsed.ok) return { ok: false, problem: parsed.problem, message: parsed.message, payloadSha256 };
   return {
     ok: true,
-    event: { ...parsed.envelope, payload: parsed.text, payloadSha256, signatureAlg, source },
+    event: {
+      ...parsed.envelope,
+      payload: parsed.text,
+      payloadSha256,
+      signatureAlg,
+      source,
+      sourceName: origin.sourceName,
+      api: origin.api,
+    },
   };
 }
 

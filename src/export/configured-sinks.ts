@@ -1,3 +1,4 @@
+import { sourceArchiveUrl } from "../archive/archive.js";
 import { openArchive } from "../archive/open-archive.js";
 import { createArchiveSink } from "../sinks/archive-sink.js";
 import { BigQueryTarget, createBigQuerySink } from "../sinks/bigquery-sink.js";
@@ -21,7 +22,14 @@ export function bigQueryTargetOf(
 /** The sinks ARCHIVE_URL and BIGQUERY_TABLE name; none when neither is set. */
 export async function configuredSinks(config: ExportConfig): Promise<ExportSink[]> {
   const sinks: ExportSink[] = [];
-  if (config.archiveUrl !== undefined) sinks.push(createArchiveSink(await openArchive(config.archiveUrl)));
+  const archiveUrl = config.archiveUrl;
+  if (archiveUrl !== undefined) {
+    sinks.push(
+      createArchiveSink(await openArchive(archiveUrl), {
+        openSource: (name) => openArchive(sourceArchiveUrl(archiveUrl, name)),
+      }),
+    );
+  }
   // The exporter retries with its own backoff, so the client does not retry on top of it.
   if (config.bigqueryTable !== undefined)
     sinks.push(createBigQuerySink(bigQueryTargetOf(config, { maxRetries: 0 })));

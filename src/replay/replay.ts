@@ -1,4 +1,6 @@
 import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
+import { LOGISTICS_ID_PREFIX } from "../core/envelope.js";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { signatureAlgorithmOf, verifiedEvent } from "../core/verified-event.js";
 import type { EventStore } from "../stores/store.js";
 
@@ -46,6 +48,8 @@ export interface ReplayOptions {
   readonly concurrency?: number;
   /** Called after each object; cheap to call, so throttle on the other side. */
   readonly onProgress?: (counts: Readonly<ReplayCounts>) => void;
+  /** The source the archive (or its `source=<name>/` prefix) holds; default: the default source. */
+  readonly sourceName?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 1024;
@@ -108,17 +112,23 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       if (problems.length < MAX_PROBLEMS) problems.push({ key: entry.key, reason });
     };
     const metadata = object.metadata;
+    const keyId = idFromKey(entry.key);
+    // The id says which API a body belongs to: Logistics API ids are namespaced.
+    const api = keyId?.startsWith(LOGISTICS_ID_PREFIX) ? "logistics" : "freight";
     const parsed = verifiedEvent(
       object.payload,
       signatureAlgorithmOf(metadata?.signatureAlg ?? null),
       "replay",
+      {
+        sourceName: options.sourceName ?? DEFAULT_SOURCE,
+        api,
+      },
     );
     if (!parsed.ok) return invalid(`${parsed.problem}: ${parsed.message}`);
     const { event } = parsed;
     if (metadata !== null && metadata.payloadSha256 !== event.payloadSha256) {
       return invalid(`bytes do not match the archived sha256 ${metadata.payloadSha256}`);
     }
-    const keyId = idFromKey(entry.key);
     if (keyId !== event.id)
       return invalid(`the key names id ${keyId ?? "(none)"} but the body has id ${event.id}`);
 

@@ -1,9 +1,15 @@
 import { createServer, type IncomingMessage } from "node:http";
-import Fastify, { LogController } from "fastify";
+import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/errors.js";
-import { type ReceiveConfig, receive, signatureHeadersFrom } from "../core/receive.js";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
+import { type ReceiveConfig, receiveFor } from "../core/receive.js";
 import type { DashboardOptions } from "../dashboard/dashboard-plugin.js";
+import {
+  type ConfiguredSource,
+  createSourceRegistry,
+  type SourceRegistry,
+} from "../sources/source-registry.js";
 import type { EventStore } from "../stores/store.js";
 import { DeliveryLog } from "./delivery-log.js";
 import type { ReceiverMetrics } from "./metrics.js";
@@ -21,7 +27,10 @@ export interface AppTimeouts {
 
 export interface AppDeps {
   readonly store: EventStore;
+  /** The default source (/webhooks/flexport) and the body limit of every source. */
   readonly receiveConfig: ReceiveConfig;
+  /** Every source by name, `default` included; built from receiveConfig alone when absent. */
+  readonly sources?: SourceRegistry;
   readonly logger: Logger;
   readonly metrics: ReceiverMetrics;
   readonly timeouts: AppTimeouts;
@@ -44,11 +53,15 @@ function noSchemas() {
   };
 }
 
-const WEBHOOK_METHODS_NOT_ALLOWED = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
+const WEBHOOK_METHODS_NOT_ALLOWED = ["GET", "HEAD", "DELETE", "PATCH", "OPTIONS"] as const;
+const SOURCE_PATH = `${WEBHOOK_PATH}/:source`;
 
 /** Builds the HTTP app without listening; `server.ts` listens, tests may inject. */
 export function buildApp(deps: AppDeps) {
   const { store, receiveConfig, logger, metrics, timeouts } = deps;
+  const sources = deps.sources ?? createSourceRegistry(undefined, { defaultSource: receiveConfig });
+  const defaultSource = sources.get(DEFAULT_SOURCE);
+  metrics.withSources(sources.keys());
   const health = new StoreHealth(logger);
   const largeBodies = new OneAtATime();
   const deliveries = deps.deliveries ?? new DeliveryLog();
@@ -96,19 +109,18 @@ export function buildApp(deps: AppDeps) {
     done();
   };
 
-  app.post(WEBHOOK_PATH, { onRequest: ignoreContentType }, async (request, reply) => {
+  const deliver = async (
+    source: ConfiguredSource,
+    request: { body: unknown; headers: Record<string, string | string[] | undefined> },
+    reply: FastifyReply,
+  ) => {
     const started = performance.now();
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
-    const deliver = () =>
-      receive(
-        body,
-        signatureHeadersFrom((name) => request.headers[name]),
-        receiveConfig,
-        store,
-      );
-    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
+    const run = () => receiveFor(source.receiving, body, (name) => request.headers[name], store);
+    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(run) : await run();
     const ms = performance.now() - started;
-    metrics.delivered(result.outcome, ms / 1000, result.log.reason);
+    const name = source.receiving.name;
+    metrics.delivered(result.outcome, ms / 1000, result.log.reason, name);
     deliveries.add(result.outcome);
     if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error", started);
     else if (result.status === 200) health.succeeded(started);
@@ -116,6 +128,7 @@ export function buildApp(deps: AppDeps) {
     const line = {
       ...result.log,
       error: undefined,
+      source: name,
       outcome: result.outcome,
       status: result.status,
       bytes: body.byteLength,
@@ -125,13 +138,35 @@ export function buildApp(deps: AppDeps) {
     else logger.warn(line, "delivery");
 
     return reply.code(result.status).headers(result.headers).send(result.body);
-  });
+  };
 
-  app.route({
-    method: [...WEBHOOK_METHODS_NOT_ALLOWED],
-    url: WEBHOOK_PATH,
-    handler: (_request, reply) => sendError(reply.header("allow", "POST"), "method_not_allowed"),
-  });
+  // One lookup in a map built at start: routing costs nothing measurable per delivery.
+  const route = (named: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const name = named ? (request.params as { source?: string }).source : DEFAULT_SOURCE;
+    const source = name === undefined ? undefined : named ? sources.get(name) : defaultSource;
+    if (source === undefined) return sendError(reply, "not_found", "no such source");
+    if (!source.methods.includes(request.method as "POST" | "PUT")) {
+      return sendError(reply.header("allow", source.methods.join(", ")), "method_not_allowed");
+    }
+    return deliver(source, request, reply);
+  };
+
+  for (const [url, named] of [
+    [WEBHOOK_PATH, false],
+    [SOURCE_PATH, true],
+  ] as const) {
+    app.route({ method: ["POST", "PUT"], url, onRequest: ignoreContentType, handler: route(named) });
+    app.route({
+      method: [...WEBHOOK_METHODS_NOT_ALLOWED],
+      url,
+      handler: (request, reply) => {
+        const name = named ? (request.params as { source?: string }).source : DEFAULT_SOURCE;
+        const source = name === undefined ? undefined : sources.get(name);
+        if (source === undefined) return sendError(reply, "not_found", "no such source");
+        return sendError(reply.header("allow", source.methods.join(", ")), "method_not_allowed");
+      },
+    });
+  }
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
@@ -173,15 +208,23 @@ export function buildApp(deps: AppDeps) {
     );
   }
 
+  // The label is a configured name or "unknown", never text taken from the URL as is.
+  const sourceOf = (request: FastifyRequest): string => {
+    const named = (request.params as { source?: string } | undefined)?.source;
+    if (named === undefined) return request.routeOptions.url === WEBHOOK_PATH ? DEFAULT_SOURCE : "unknown";
+    return sources.has(named) ? named : "unknown";
+  };
+
   app.setNotFoundHandler((_request, reply) => sendError(reply, "not_found"));
 
   app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, request, reply) => {
     const code = errorCodeFor(error);
     if (code === "payload_too_large") {
       lingerBeforeClose(request.raw);
-      metrics.delivered("too_large", 0);
+      const source = sourceOf(request);
+      metrics.delivered("too_large", 0, undefined, source);
       deliveries.add("too_large");
-      logger.warn({ outcome: "too_large", status: 413, url: request.url }, "delivery");
+      logger.warn({ outcome: "too_large", status: 413, source, url: request.url }, "delivery");
       return sendError(
         reply,
         code,

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import type { DeliveryOutcome } from "../core/receive.js";
 import type { CommitObserver } from "../stores/store.js";
 
@@ -7,19 +8,20 @@ export class ReceiverMetrics implements CommitObserver {
   readonly registry = new Registry();
   private readonly deliveries = new Counter({
     name: "portcall_deliveries_total",
-    help: "Webhook deliveries by outcome (stored, duplicate, conflict, quarantined, unauthorized, too_large, store_unavailable).",
-    labelNames: ["outcome"] as const,
+    help: "Webhook deliveries by outcome (stored, duplicate, conflict, quarantined, unauthorized, too_large, store_unavailable) and source.",
+    labelNames: ["outcome", "source"] as const,
     registers: [this.registry],
   });
   private readonly duplicates = new Counter({
     name: "portcall_duplicates_total",
-    help: "Redeliveries of an event id already stored (including id conflicts).",
+    help: "Redeliveries of an event id already stored (including id conflicts), by source.",
+    labelNames: ["source"] as const,
     registers: [this.registry],
   });
   private readonly rejects = new Counter({
     name: "portcall_rejects_total",
-    help: "Authenticated bodies quarantined in flexport_rejects, by reason.",
-    labelNames: ["reason"] as const,
+    help: "Authenticated bodies quarantined in flexport_rejects, by reason and source.",
+    labelNames: ["reason", "source"] as const,
     registers: [this.registry],
   });
   private readonly deliverySeconds = new Histogram({
@@ -42,22 +44,36 @@ export class ReceiverMetrics implements CommitObserver {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { defaultMetrics?: boolean; sources?: readonly string[] } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    // Start every outcome at zero so dashboards and alerts see the series from the start.
-    for (const outcome of OUTCOMES) this.deliveries.inc({ outcome }, 0);
+    this.withSources(options.sources ?? [DEFAULT_SOURCE]);
   }
 
   /** Told every delivery's outcome (the receiver's own alerts). */
   readonly listeners: ((outcome: DeliveryOutcome) => void)[] = [];
 
-  delivered(outcome: DeliveryOutcome, seconds: number, rejectReason?: string): void {
+  /** Starts every outcome of every source at zero, so dashboards and alerts see the series from the start. */
+  withSources(sources: Iterable<string>): this {
+    for (const source of sources) {
+      for (const outcome of OUTCOMES) this.deliveries.inc({ outcome, source }, 0);
+    }
+    return this;
+  }
+
+  /**
+   * `source` is a configured source name, or `unknown` for a request the router could not
+   * place (too large before routing): never a name taken from the URL, so the label's
+   * values stay bounded by the configuration.
+   */
+  delivered(outcome: DeliveryOutcome, seconds: number, rejectReason?: string, source = DEFAULT_SOURCE): void {
     for (const listener of this.listeners) listener(outcome);
-    this.deliveries.inc({ outcome });
+    this.deliveries.inc({ outcome, source });
     this.deliverySeconds.observe(seconds);
-    if (outcome === "duplicate" || outcome === "conflict") this.duplicates.inc();
-    if (outcome === "conflict") this.rejects.inc({ reason: "id_conflict" });
-    if (outcome === "quarantined" && rejectReason !== undefined) this.rejects.inc({ reason: rejectReason });
+    if (outcome === "duplicate" || outcome === "conflict") this.duplicates.inc({ source });
+    if (outcome === "conflict") this.rejects.inc({ reason: "id_conflict", source });
+    if (outcome === "quarantined" && rejectReason !== undefined) {
+      this.rejects.inc({ reason: rejectReason, source });
+    }
   }
 
   committed(batchSize: number, seconds: number, ok: boolean): void {

@@ -5,12 +5,14 @@ import { configuredAlerts } from "../alerts/configured-alerts.js";
 import { createDailyDigest } from "../alerts/daily-digest.js";
 import { createReceiverWatch } from "../alerts/receiver-watch.js";
 import type { Config } from "../config/config.js";
+import { readConfigFile } from "../config/config-file-schema.js";
 import type { Env } from "../config/env.js";
 import { redactUrl } from "../config/env.js";
 import type { ResolvedSecrets } from "../config/secrets.js";
 import type { Destination } from "../destinations/destination.js";
 import { loadExportConfig } from "../export/export-config.js";
 import { type RunningExporter, startExporter } from "../export/start-exporter.js";
+import { createSourceRegistry } from "../sources/source-registry.js";
 import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
 import { type App, buildApp } from "./app.js";
@@ -33,7 +35,17 @@ export async function startServer(
   /** The dashboard password; without it (or with PORTCALL_UI=false) there is no dashboard. */
   uiPassword?: string,
 ): Promise<RunningServer> {
-  const metrics = new ReceiverMetrics();
+  // Sources are read before the store opens, so a mistake in PORTCALL_CONFIG fails at once.
+  const receiveConfig = {
+    secrets: secrets.secrets,
+    acceptSha1: config.acceptSha1,
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const sources = createSourceRegistry(readConfigFile(config).sources, {
+    defaultSource: receiveConfig,
+    configFile: config.configFile,
+  });
+  const metrics = new ReceiverMetrics({ sources: [...sources.keys()] });
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     observer: metrics,
@@ -101,11 +113,8 @@ export async function startServer(
     store,
     logger,
     metrics,
-    receiveConfig: {
-      secrets: secrets.secrets,
-      acceptSha1: config.acceptSha1,
-      maxBodyBytes: config.maxBodyBytes,
-    },
+    receiveConfig,
+    sources,
     timeouts: config,
     ...(config.ui.enabled && uiPassword !== undefined
       ? {

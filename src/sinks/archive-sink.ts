@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type Archive, archiveKey } from "../archive/archive.js";
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "./export-sink.js";
 
 export type ArchiveOutcome = "created" | "exists" | "conflict";
@@ -28,8 +29,26 @@ export async function archiveEvent(archive: Archive, event: ExportEvent): Promis
 }
 
 /** Exports each event as one archive object; a few puts run at once. */
-export function createArchiveSink(archive: Archive, options: { concurrency?: number } = {}): ExportSink {
+export function createArchiveSink(
+  archive: Archive,
+  options: {
+    concurrency?: number;
+    /** The archive of a source other than the default one (its own prefix); opened once. */
+    openSource?: (sourceName: string) => Promise<Archive>;
+  } = {},
+): ExportSink {
   const concurrency = options.concurrency ?? 8;
+  const bySource = new Map<string, Promise<Archive>>();
+  const archiveOf = (sourceName: string): Promise<Archive> => {
+    if (sourceName === DEFAULT_SOURCE || options.openSource === undefined) return Promise.resolve(archive);
+    let opened = bySource.get(sourceName);
+    if (opened === undefined) {
+      opened = options.openSource(sourceName);
+      opened.catch(() => bySource.delete(sourceName));
+      bySource.set(sourceName, opened);
+    }
+    return opened;
+  };
   return {
     name: "archive",
     target: archive.description,
@@ -40,7 +59,7 @@ export function createArchiveSink(archive: Archive, options: { concurrency?: num
         for (let i = next++; i < events.length; i = next++) {
           const event = events[i] as ExportEvent;
           try {
-            const { outcome } = await archiveEvent(archive, event);
+            const { outcome } = await archiveEvent(await archiveOf(event.sourceName), event);
             results[i] =
               outcome === "conflict"
                 ? { ok: false, error: `archive holds different bytes for event ${event.id}` }

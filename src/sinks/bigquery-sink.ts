@@ -12,7 +12,7 @@ import {
   tableName,
   toTableRow,
 } from "./bigquery-table.js";
-import { BIGQUERY_VIEW_COLUMNS, bigQueryViews } from "./bigquery-views.js";
+import { bigQueryViews } from "./bigquery-views.js";
 import type { ExportEvent, ExportResult, ExportSink } from "./export-sink.js";
 
 export interface BigQueryTargetOptions {
@@ -103,9 +103,9 @@ export class BigQueryTarget {
     // with the original 3-column schema lacks: skipped there rather than failing.
     const [metadata] = await table.getMetadata();
     const fields = (metadata as { schema?: { fields?: FieldSchema[] } }).schema?.fields ?? [];
-    const missing = BIGQUERY_VIEW_COLUMNS.filter((name) => !fields.some((f) => f.name === name));
-    for (const { viewId: milestoneViewId, query } of bigQueryViews(this.ref)) {
+    for (const { viewId: milestoneViewId, query, requires } of bigQueryViews(this.ref)) {
       const object = `${projectId}.${datasetId}.${milestoneViewId}`;
+      const missing = requires.filter((name) => !fields.some((f) => f.name === name));
       if (missing.length > 0) {
         const skipped = `skipped: table ${tableId} lacks ${missing.join(", ")} (see docs/views.md)`;
         steps.push({ object, kind: "view", applied: false, skipped });

@@ -42,6 +42,8 @@ export function eventTableSchema(payloadType: PayloadType): FieldSchema[] {
     { name: "occurred_at", type: "TIMESTAMP", mode: "NULLABLE" },
     { name: "created_at", type: "TIMESTAMP", mode: "NULLABLE" },
     { name: "payload", type: payloadType, mode: "NULLABLE" },
+    { name: "source_name", type: "STRING", mode: "NULLABLE" },
+    { name: "api", type: "STRING", mode: "NULLABLE" },
   ];
 }
 
@@ -94,6 +96,10 @@ function columnValue(event: ExportEvent, column: string): string | null | undefi
       return event.createdAt;
     case "payload":
       return event.payload;
+    case "source_name":
+      return event.sourceName;
+    case "api":
+      return event.api;
     default:
       return undefined;
   }

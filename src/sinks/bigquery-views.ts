@@ -9,18 +9,29 @@ export interface BigQueryView {
   readonly query: string;
   /** The whole `CREATE OR REPLACE VIEW` statement, aimed at `ref`. */
   readonly ddl: string;
+  /** The events-table columns it reads: a table lacking one gets no such view. */
+  readonly requires: readonly string[];
 }
 
-/** In dependency order: the status and ETA views read the milestones view. */
-export const BIGQUERY_VIEW_IDS = [
-  "flexport_milestones",
-  "flexport_shipment_status",
-  "flexport_eta_estimates",
-  "flexport_eta_history",
-] as const;
-
-/** The events-table columns the views read; the original 3-column table lacks some. */
+/** The events-table columns the milestone views read; the original 3-column table lacks some. */
 export const BIGQUERY_VIEW_COLUMNS = ["id", "type", "occurred_at", "created_at", "payload"] as const;
+/** The Logistics API views also read the columns added with sources. */
+export const BIGQUERY_SOURCE_COLUMNS = [...BIGQUERY_VIEW_COLUMNS, "ts", "source_name", "api"] as const;
+
+const VIEW_REQUIREMENTS = {
+  flexport_milestones: BIGQUERY_VIEW_COLUMNS,
+  flexport_shipment_status: BIGQUERY_VIEW_COLUMNS,
+  flexport_eta_estimates: BIGQUERY_VIEW_COLUMNS,
+  flexport_eta_history: BIGQUERY_VIEW_COLUMNS,
+  logistics_orders: BIGQUERY_SOURCE_COLUMNS,
+  logistics_parcel_tracking: BIGQUERY_SOURCE_COLUMNS,
+  logistics_inbound: BIGQUERY_SOURCE_COLUMNS,
+  logistics_inventory_adjustments: BIGQUERY_SOURCE_COLUMNS,
+  supply_chain_timeline: BIGQUERY_SOURCE_COLUMNS,
+} as const satisfies Record<string, readonly string[]>;
+
+/** In dependency order: the status, ETA and timeline views read the milestones view. */
+export const BIGQUERY_VIEW_IDS = Object.keys(VIEW_REQUIREMENTS) as (keyof typeof VIEW_REQUIREMENTS)[];
 
 /**
  * The milestone views for BigQuery, from sql/bigquery/<view>.sql. The files name
@@ -41,6 +52,6 @@ export function bigQueryViews(ref: TableRef): BigQueryView[] {
       .slice(start.index + start[0].length)
       .replace(/;\s*$/, "")
       .trim();
-    return { viewId, query, ddl };
+    return { viewId, query, ddl, requires: VIEW_REQUIREMENTS[viewId] };
   });
 }

@@ -6,11 +6,11 @@ import type { EventQuery } from "./store.js";
 
 /** The columns of an EventSummary, in both dialects. */
 export const EVENT_COLUMNS = `id, type, occurred_at, created_at, received_at, last_received_at, deliveries,
-  signature_alg, payload_sha256, source`;
+  signature_alg, payload_sha256, source, source_name, api`;
 
 /** The rejects' columns but the size, which each dialect measures with its own function. */
 export const REJECT_COLUMNS = `payload_sha256, reason, detail, event_id, signature_alg, received_at,
-  last_received_at, deliveries`;
+  last_received_at, deliveries, source_name`;
 
 /**
  * `SELECT … FROM flexport_events` for a query, newest first; `placeholder(n)` spells the
@@ -26,6 +26,10 @@ export function listEventsSql(
   if (query.type !== undefined) {
     params.push(query.type);
     where.push(`type = ${placeholder(params.length)}`);
+  }
+  if (query.source !== undefined) {
+    params.push(query.source);
+    where.push(`source_name = ${placeholder(params.length)}`);
   }
   if (query.since !== undefined) {
     params.push(query.since);
@@ -50,6 +54,8 @@ export const keptEventColumns = (alias: string) =>
     "payload",
     "payload_sha256",
     "source",
+    "source_name",
+    "api",
   ]
     .map((column) => `${alias}.${column}`)
     .join(", ");
@@ -64,6 +70,8 @@ export interface KeptEventRow {
   readonly payload: string;
   readonly payload_sha256: string;
   readonly source: string;
+  readonly source_name: string;
+  readonly api: string;
 }
 
 /** A row of keptEventColumns as a KeptEvent, whichever dialect read it. */
@@ -78,6 +86,8 @@ export function keptEventFromRow(row: KeptEventRow): KeptEvent {
     payload: row.payload,
     payloadSha256: row.payload_sha256,
     source: eventSourceOf(row.source),
+    sourceName: row.source_name,
+    api: row.api === "logistics" ? "logistics" : "freight",
   };
 }
 

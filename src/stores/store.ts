@@ -14,7 +14,11 @@ export interface EventSummary {
   readonly deliveries: number;
   readonly signature_alg: string | null;
   readonly payload_sha256: string;
+  /** How it reached the store: webhook, backfill or replay. */
   readonly source: string;
+  /** The configured source (endpoint) it arrived through; `default` for /webhooks/flexport. */
+  readonly source_name: string;
+  readonly api: "freight" | "logistics";
 }
 
 export interface StoredEvent extends EventSummary {
@@ -31,6 +35,7 @@ export interface RejectSummary {
   readonly received_at: string;
   readonly last_received_at: string;
   readonly deliveries: number;
+  readonly source_name: string;
   readonly bytes: number;
 }
 
@@ -40,9 +45,17 @@ export interface StoredReject extends RejectSummary {
 
 export interface EventQuery {
   readonly type?: string | undefined;
+  /** Only events of this configured source. */
+  readonly source?: string | undefined;
   /** Inclusive lower bound on received_at (ISO-8601). */
   readonly since?: string | undefined;
   readonly limit?: number | undefined;
+}
+
+export interface RejectQuery {
+  readonly limit?: number | undefined;
+  /** Only bodies sent to this configured source. */
+  readonly source?: string | undefined;
 }
 
 export interface MigrationResult {
@@ -72,7 +85,7 @@ export interface EventStore extends EventRecorder {
   insertIfAbsent(event: VerifiedEvent, receivedAt: Date): Promise<boolean>;
   listEvents(query: EventQuery): Promise<EventSummary[]>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
-  listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]>;
+  listRejects(query: RejectQuery): Promise<RejectSummary[]>;
   getReject(payloadSha256: string): Promise<StoredReject | undefined>;
   /** The export outbox in this store's database; the store owns it and closes it. */
   outbox(): Outbox;

@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { type AlertSinks, openAlertSinks } from "../../src/alerts/alert-sinks.js";
 import { type AlertsConfig, builtinRules, type ResolvedDestination } from "../../src/alerts/alerts-config.js";
 import type { Rule } from "../../src/alerts/rule-engine.js";
-import { parseEnvelope } from "../../src/core/envelope.js";
 import type { VerifiedEvent } from "../../src/core/event-recorder.js";
+import { verifiedEvent } from "../../src/core/verified-event.js";
 import { createExporter, type Exporter } from "../../src/export/exporter.js";
 import type { Outbox } from "../../src/stores/outbox.js";
 import type { EventStore } from "../../src/stores/store.js";
@@ -81,15 +80,9 @@ export function verifiedById(
   return byId;
 }
 
-/** An event as replay or backfill would store it. */
+/** An event as replay or backfill would store it, built by the one builder every entry uses. */
 export function historical(body: string, source: "replay" | "backfill"): VerifiedEvent {
-  const parsed = parseEnvelope(Buffer.from(body));
-  if (!parsed.ok) throw new Error("not an event");
-  return {
-    ...parsed.envelope,
-    payload: body,
-    payloadSha256: createHash("sha256").update(body).digest("hex"),
-    signatureAlg: null,
-    source,
-  };
+  const built = verifiedEvent(Buffer.from(body), null, source);
+  if (!built.ok) throw new Error("not an event");
+  return built.event;
 }

@@ -7,8 +7,8 @@ export interface InjectedFault {
   /** HTTP status; "reset" drops the connection unanswered, "truncate" drops it mid-body. */
   readonly status: number | "reset" | "truncate";
   readonly headers?: Record<string, string>;
-  /** The path it applies to (default /events). */
-  readonly path?: "/events" | "/oauth/token";
+  /** The path it applies to (default /events; LOGISTICS_EVENTS_PATH for the Logistics API list). */
+  readonly path?: string;
   /** Only requests for this page number (1-based) match; any page when absent. */
   readonly page?: number;
   /** How many matching requests get this fault (default 1). */
@@ -31,7 +31,13 @@ export interface FakeFlexportApiOptions {
   readonly apiToken?: string;
   /** OAuth client credentials accepted by POST /oauth/token. */
   readonly client?: { readonly id: string; readonly secret: string; readonly expiresInS?: number };
+  /** Items `{id, type, time, payload}` (exact texts) served at LOGISTICS_EVENTS_PATH. */
+  readonly logisticsItems?: readonly string[];
 }
+
+/** The Logistics API version the fake serves: `/logistics/api/<version>/events`. */
+export const LOGISTICS_API_VERSION = "2024-07";
+export const LOGISTICS_EVENTS_PATH = `/logistics/api/${LOGISTICS_API_VERSION}/events`;
 
 export interface FakeFlexportApi {
   readonly url: string;
@@ -62,11 +68,25 @@ export async function startFakeFlexportApi(options: FakeFlexportApiOptions): Pro
   });
   // Flexport lists events in a stable order; ties keep the given order.
   events.sort((a, b) => a.occurredMs - b.occurredMs);
+  const logistics = (options.logisticsItems ?? []).map((text) => {
+    const parsed = JSON.parse(text) as { type: string; time: string };
+    return { text, type: parsed.type, occurredMs: Date.parse(parsed.time) };
+  });
+  logistics.sort((a, b) => a.occurredMs - b.occurredMs);
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", base);
     const pageParam = url.searchParams.get("page");
-    const page = url.pathname === "/events" ? Number(pageParam ?? "1") : undefined;
+    const limit = Math.min(pageSize, Number(url.searchParams.get("limit") ?? "100"));
+    const offset = Number(
+      Buffer.from(url.searchParams.get("page_info") ?? "", "base64url").toString() || "0",
+    );
+    const page =
+      url.pathname === "/events"
+        ? Number(pageParam ?? "1")
+        : url.pathname === LOGISTICS_EVENTS_PATH
+          ? Math.floor(offset / limit) + 1
+          : undefined;
     const log = (status: FakeRequest["status"]) =>
       requests.push({ method: req.method ?? "", path: url.pathname + url.search, page, status });
 
@@ -113,7 +133,7 @@ export async function startFakeFlexportApi(options: FakeFlexportApiOptions): Pro
       });
     }
 
-    if (req.method !== "GET" || url.pathname !== "/events") {
+    if (req.method !== "GET" || (url.pathname !== "/events" && url.pathname !== LOGISTICS_EVENTS_PATH)) {
       log(404);
       return send(res, 404, { error: { message: "not found" } });
     }
@@ -121,6 +141,23 @@ export async function startFakeFlexportApi(options: FakeFlexportApiOptions): Pro
     if (bearer === undefined || (bearer !== options.apiToken && !issued.has(bearer))) {
       log(401);
       return send(res, 401, { error: { message: "invalid token" } });
+    }
+    if (url.pathname === LOGISTICS_EVENTS_PATH) {
+      // The Logistics API list: a bare array, the next page_info cursor in a Link header.
+      const after = url.searchParams.get("after");
+      const type = url.searchParams.get("type");
+      const selected = logistics.filter(
+        (e) => (after === null || e.occurredMs >= Date.parse(after)) && (type === null || e.type === type),
+      );
+      const slice = selected.slice(offset, offset + limit);
+      const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
+      if (offset + limit < selected.length) {
+        const next = new URL(url);
+        next.searchParams.set("page_info", Buffer.from(String(offset + limit)).toString("base64url"));
+        headers.link = `<${next.toString()}>; rel="next"`;
+      }
+      log(200);
+      return void res.writeHead(200, headers).end(`[\n  ${slice.map((e) => e.text).join(",\n  ")}\n]`);
     }
     if (req.headers["flexport-version"] !== "2") {
       log(400);

@@ -3,6 +3,8 @@ import { signBody } from "../../src/core/signature.js";
 import { type App, buildApp } from "../../src/server/app.js";
 import { createLogger } from "../../src/server/logger.js";
 import { ReceiverMetrics } from "../../src/server/metrics.js";
+import { createSourceRegistry } from "../../src/sources/source-registry.js";
+import type { SourcesSection } from "../../src/sources/sources-config.js";
 import type { EventStore } from "../../src/stores/store.js";
 
 export const TEST_SECRET = "portcall-test-secret-0123456789";
@@ -21,6 +23,10 @@ export interface TestAppOptions {
   logLines?: string[];
   /** Turns the dashboard on under /ui/. */
   dashboard?: import("../../src/server/app.js").AppDeps["dashboard"];
+  /** A `sources:` section, as PORTCALL_CONFIG would hold it. */
+  sources?: SourcesSection;
+  /** Receives the app's metrics, for tests that read them. */
+  metrics?: ReceiverMetrics;
 }
 
 /** The real app, not listening (for `app.inject()` or to listen on), on the given store. */
@@ -32,15 +38,17 @@ export function buildTestApp(store: EventStore, options: TestAppOptions = {}): A
       return true;
     },
   } as unknown as NodeJS.WritableStream;
+  const receiveConfig = {
+    secrets: options.secrets ?? [TEST_SECRET],
+    acceptSha1: options.acceptSha1 ?? true,
+    maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+  };
   return buildApp({
     store,
     logger: createLogger(lines ? "trace" : "silent", destination),
-    metrics: new ReceiverMetrics({ defaultMetrics: false }),
-    receiveConfig: {
-      secrets: options.secrets ?? [TEST_SECRET],
-      acceptSha1: options.acceptSha1 ?? true,
-      maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
-    },
+    metrics: options.metrics ?? new ReceiverMetrics({ defaultMetrics: false }),
+    receiveConfig,
+    sources: createSourceRegistry(options.sources, { defaultSource: receiveConfig }),
     timeouts: { headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
     ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
   });
@@ -63,12 +71,17 @@ export interface Delivery {
 export async function deliver(
   url: string,
   body: string | Uint8Array,
-  options: { secret?: string; headers?: Record<string, string>; sign?: boolean } = {},
+  options: {
+    secret?: string;
+    headers?: Record<string, string>;
+    sign?: boolean;
+    method?: "POST" | "PUT";
+  } = {},
 ): Promise<Delivery> {
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const signature = options.sign === false ? {} : signBody(bytes, options.secret ?? TEST_SECRET);
   const response = await fetch(url, {
-    method: "POST",
+    method: options.method ?? "POST",
     headers: { "content-type": "application/json", ...signature, ...options.headers },
     body: bytes,
   });

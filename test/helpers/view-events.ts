@@ -136,6 +136,8 @@ export function toVerified(bytes: Buffer): VerifiedEvent {
     payloadSha256: createHash("sha256").update(bytes).digest("hex"),
     signatureAlg: "sha256",
     source: "webhook",
+    sourceName: "default",
+    api: "freight",
   };
 }
 

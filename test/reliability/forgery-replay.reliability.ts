@@ -48,7 +48,10 @@ describe("forgery and replay over real HTTP on a real SQLite file", () => {
     assert.equal(row?.deliveries, REPLAYS + 1, "every replay is counted");
     assert.equal(count("flexport_events"), 1, "not stored twice");
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    assert.match(metrics, new RegExp(`^portcall_deliveries_total\\{outcome="duplicate"\\} ${REPLAYS}$`, "m"));
+    assert.match(
+      metrics,
+      new RegExp(`^portcall_deliveries_total\\{outcome="duplicate",source="default"\\} ${REPLAYS}$`, "m"),
+    );
 
     const random = seededRandom(SEED);
     let forged = 0;

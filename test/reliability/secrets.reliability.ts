@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { makeEvent } from "../helpers/fixtures.js";
 import { deliver } from "../helpers/http.js";
 import { type ServeProcess, startServe } from "../helpers/serve.js";
 import { storeTargets, type TestStore } from "../helpers/stores.js";
+import { tempDir } from "../helpers/temp.js";
 import { recordResult } from "./support/results.js";
 import { checkStore } from "./support/verify.js";
 
@@ -12,6 +15,11 @@ const NEW_SECRET = "whsec-new-8c1f0e7a3b92d4c6";
 const OLD_SECRET = "whsec-old-51a9d2e04f7b3c88";
 const WRONG_SECRET = "whsec-wrong-0000aaaa1111";
 const DB_PASSWORD = "db-password-7e3d91c2";
+const EU_SECRET = "whsec-eu-source-3c5e7a9b1d";
+const LOGISTICS_TOKEN = "logistics-token-6f2a9c4e8b";
+const WRONG_TOKEN = "logistics-token-wrong-1a2b3c";
+const BASIC_PASSWORD = "basic-password-9d8c7b6a";
+const BASIC_HEADER = `Basic ${Buffer.from(`flexport:${BASIC_PASSWORD}`).toString("base64")}`;
 const MAX_BODY_BYTES = 4096;
 
 const hex = (alg: "sha256" | "sha1", secret: string, body: Uint8Array) =>
@@ -39,8 +47,21 @@ describe(`secrets: a full session with LOG_LEVEL=trace (${target?.name})`, () =>
       url.password = DB_PASSWORD; // trust auth ignores it; it must still never be logged
       env.DATABASE_URL = url.toString();
     }
+    // Named sources, their credentials read from files as an operator would mount them.
+    const dir = tempDir();
+    writeFileSync(join(dir, "eu.secret"), `${EU_SECRET}\n`);
+    writeFileSync(join(dir, "basic.password"), `${BASIC_PASSWORD}\n`);
+    const configFile = join(dir, "portcall.yaml");
+    writeFileSync(
+      configFile,
+      "sources:\n" +
+        "  eu: { api: freight, secret_file: eu.secret }\n" +
+        `  fulfilment: { api: logistics, auth: token, token_header: X-Flexport-Token, token: "${LOGISTICS_TOKEN}" }\n` +
+        "  warehouse: { api: logistics, auth: basic, username: flexport, password_file: basic.password }\n",
+    );
     server = await startServe({
       ...env,
+      PORTCALL_CONFIG: configFile,
       LOG_LEVEL: "trace",
       FLEXPORT_WEBHOOK_SECRET: `${NEW_SECRET},${OLD_SECRET}`,
       PORTCALL_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
@@ -52,15 +73,19 @@ describe(`secrets: a full session with LOG_LEVEL=trace (${target?.name})`, () =>
     const acknowledgedIds = new Map<string, number>();
     const firstBodies = new Map<string, string>();
     let deliveries = 0;
-    const send = async (body: Buffer, headers: Record<string, string>) => {
+    const send = async (
+      body: Buffer,
+      headers: Record<string, string>,
+      to: string = url,
+      method: "POST" | "PUT" = "POST",
+    ) => {
       bodies.push(body);
       for (const value of Object.values(headers)) sentSignatures.push(value.replace(/^sha(1|256)=/, ""));
-      const response = await deliver(url, body, { sign: false, headers });
+      const response = await deliver(to, body, { sign: false, headers, method });
       deliveries++;
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       if (response.status === 200) {
-        const parsed = JSON.parse(body.toString("utf8")) as { id: number };
-        const id = String(parsed.id);
+        const id = String(response.json.id);
         acknowledgedIds.set(id, (acknowledgedIds.get(id) ?? 0) + 1);
         if (!firstBodies.has(id)) firstBodies.set(id, body.toString("utf8"));
       }
@@ -92,6 +117,29 @@ describe(`secrets: a full session with LOG_LEVEL=trace (${target?.name})`, () =>
     const truncated = Buffer.from(makeEvent({ id: 9_600_102 }));
     const good = hex("sha256", NEW_SECRET, truncated);
     assert.equal(await send(truncated, { "x-hub-signature-256": `sha256=${good.slice(0, 40)}` }), 401);
+    // The other sources: a freight source with its own secret, Logistics API token and basic
+    // auth over POST and PUT, and wrong credentials of each kind.
+    const eu = Buffer.from(makeEvent({ id: 9_600_200 }));
+    assert.equal(await send(eu, both(EU_SECRET, eu), `${url}/eu`), 200);
+    assert.equal(await send(eu, both(NEW_SECRET, eu), `${url}/eu`), 401, "the default secret is not eu's");
+    const logistics = (n: number) =>
+      Buffer.from(
+        JSON.stringify({
+          logisticsAccountId: "LA-1",
+          logisticsEventId: `evt-secrets-${n}`,
+          logisticsEventType: "Order.Shipped",
+          logisticsEventTime: "2024-10-07T17:48:52.000Z",
+        }),
+      );
+    const token = (value: string) => ({ "x-flexport-token": value });
+    assert.equal(await send(logistics(1), token(LOGISTICS_TOKEN), `${url}/fulfilment`), 200);
+    assert.equal(await send(logistics(1), token(LOGISTICS_TOKEN), `${url}/fulfilment`, "PUT"), 200);
+    assert.equal(await send(logistics(2), token(WRONG_TOKEN), `${url}/fulfilment`), 401);
+    assert.equal(await send(logistics(3), { authorization: BASIC_HEADER }, `${url}/warehouse`, "PUT"), 200);
+    const wrongBasic = `Basic ${Buffer.from("flexport:nope-0f9e8d").toString("base64")}`;
+    assert.equal(await send(logistics(4), { authorization: wrongBasic }, `${url}/warehouse`), 401);
+    assert.equal(await send(logistics(5), token(LOGISTICS_TOKEN), `${url}/warehouse`), 401);
+    sentSignatures.push(wrongBasic.slice(6));
     for (const path of ["/readyz", "/healthz", "/metrics", "/nope"]) await fetch(`${server.url}${path}`);
     await fetch(url, { method: "GET", headers: both(NEW_SECRET, notJson) });
 
@@ -101,9 +149,19 @@ describe(`secrets: a full session with LOG_LEVEL=trace (${target?.name})`, () =>
     await new Promise((resolve) => setTimeout(resolve, 100)); // the last lines of the pipe
     const lines = [...session.logs, ...session.stderr.join("").split("\n")].filter((l) => l.trim() !== "");
 
-    const secrets = [NEW_SECRET, OLD_SECRET, WRONG_SECRET, DB_PASSWORD];
+    const secrets = [
+      NEW_SECRET,
+      OLD_SECRET,
+      WRONG_SECRET,
+      DB_PASSWORD,
+      EU_SECRET,
+      LOGISTICS_TOKEN,
+      WRONG_TOKEN,
+      BASIC_PASSWORD,
+      BASIC_HEADER.slice(6),
+    ];
     const computed = bodies.flatMap((body) =>
-      [NEW_SECRET, OLD_SECRET, WRONG_SECRET].flatMap((secret) => [
+      [NEW_SECRET, OLD_SECRET, WRONG_SECRET, EU_SECRET].flatMap((secret) => [
         hex("sha256", secret, body),
         hex("sha1", secret, body),
       ]),
@@ -123,13 +181,23 @@ describe(`secrets: a full session with LOG_LEVEL=trace (${target?.name})`, () =>
     let check: Awaited<ReturnType<typeof checkStore>>;
     try {
       check = await checkStore(store, acknowledgedIds, (id) => firstBodies.get(id));
+      assert.equal((await store.getEvent("9600200"))?.source_name, "eu");
+      assert.equal((await store.getEvent("logistics:evt-secrets-1"))?.deliveries, 2);
+      assert.equal((await store.getEvent("logistics:evt-secrets-3"))?.source_name, "warehouse");
+      for (const refused of [
+        "logistics:evt-secrets-2",
+        "logistics:evt-secrets-4",
+        "logistics:evt-secrets-5",
+      ]) {
+        assert.equal(await store.getEvent(refused), undefined, `${refused} was refused, so not stored`);
+      }
     } finally {
       await store.close();
     }
     recordResult({
       case: "secrets",
       store: target.name,
-      done: `\`portcall serve\` with LOG_LEVEL=trace, two secrets (rotation)${target.name === "postgres" ? ", a password in DATABASE_URL" : ""}: valid, redelivered, SHA-1-only, forged, conflicting, non-JSON, oversized and truncated-signature deliveries plus /readyz, /healthz, /metrics, 404, 405`,
+      done: `\`portcall serve\` with LOG_LEVEL=trace, two secrets (rotation), named sources (a freight secret from a file, Logistics API token and basic auth over POST and PUT, wrong credentials of each)${target.name === "postgres" ? ", a password in DATABASE_URL" : ""}: valid, redelivered, SHA-1-only, forged, conflicting, non-JSON, oversized and truncated-signature deliveries plus /readyz, /healthz, /metrics, 404, 405`,
       deliveries,
       acknowledged: acknowledgedIds.size,
       found: check.found,

@@ -1,5 +1,9 @@
 import type { Command } from "commander";
 import type { BackfillSummary } from "../../backfill/backfill.js";
+import type { Config } from "../../config/config.js";
+import { readConfigFile } from "../../config/config-file-schema.js";
+import { parseLogisticsEnvelope } from "../../core/logistics-envelope.js";
+import type { EventOrigin } from "../../core/verified-event.js";
 import { type CliContext, isoOption, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
@@ -13,22 +17,40 @@ export function registerBackfill(program: Command, cli: CliContext): void {
     .requiredOption("--since <iso>", "first occurred_at to fetch (inclusive)")
     .option("--until <iso>", "last occurred_at to fetch (inclusive); default: now")
     .option("--type <type>", "only events of this type, e.g. /shipment#arrived")
+    .option(
+      "--source <name>",
+      "record the events under this source of PORTCALL_CONFIG (a logistics source reads the Logistics API)",
+    )
     .option("--dry-run", "report the missing events without storing anything")
     .option("--json", "print the summary as JSON for scripts")
     .action(
-      async (options: { since: string; until?: string; type?: string; dryRun?: boolean; json?: boolean }) => {
+      async (options: {
+        since: string;
+        until?: string;
+        type?: string;
+        source?: string;
+        dryRun?: boolean;
+        json?: boolean;
+      }) => {
         const since = isoOption("--since", options.since) as string;
         const until = isoOption("--until", options.until);
         if (until !== undefined && until < since)
           throw new UsageError(`--until (${until}) is before --since (${since})`);
-        const [{ runBackfill }, { loadFlexportApiConfig }, { openFlexportEventsClient }] = await Promise.all([
+        const [
+          { runBackfill },
+          { loadFlexportApiConfig, loadLogisticsApiConfig },
+          { openFlexportEventsClient },
+        ] = await Promise.all([
           import("../../backfill/backfill.js"),
           import("../../backfill/backfill-config.js"),
           import("../../backfill/open-flexport-client.js"),
         ]);
-        const api = loadFlexportApiConfig(cli.env);
+        const source = backfillSource(cli.config(), options.source);
+        const api =
+          source?.api === "logistics" ? loadLogisticsApiConfig(cli.env) : loadFlexportApiConfig(cli.env);
         await cli.withStore(async (store, config) => {
           const client = openFlexportEventsClient(api, {
+            api: source?.api ?? "freight",
             dataDir: config.dataDir,
             retry: {
               onRetry: (r) =>
@@ -54,6 +76,7 @@ export function registerBackfill(program: Command, cli: CliContext): void {
               dryRun: options.dryRun === true,
               dataDir: config.dataDir,
               signal: stop.signal,
+              source,
               progress: (line) => process.stderr.write(`backfill: ${line}\n`),
             });
             if (options.json) printJson(summary);
@@ -65,6 +88,20 @@ export function registerBackfill(program: Command, cli: CliContext): void {
         });
       },
     );
+}
+
+/** The named source's api and envelope; undefined (the default freight source) without --source. */
+function backfillSource(config: Config, name: string | undefined): EventOrigin | undefined {
+  if (name === undefined || name === "default") return undefined;
+  const section = readConfigFile(config).sources?.[name];
+  if (section === undefined) throw new UsageError(`--source: no source "${name}" in PORTCALL_CONFIG`);
+  if (section.api === "freight") return { sourceName: name, api: "freight" };
+  const options = { defaultType: section.event_type };
+  return {
+    sourceName: name,
+    api: "logistics",
+    envelope: (body: Uint8Array, sha: string) => parseLogisticsEnvelope(body, sha, options),
+  };
 }
 
 export function formatSummary(summary: BackfillSummary): string {

@@ -1,7 +1,10 @@
 import type { Command } from "commander";
+import { sourceArchiveUrl } from "../../archive/archive.js";
 import { openArchive } from "../../archive/open-archive.js";
+import { DEFAULT_SOURCE } from "../../core/event-recorder.js";
 import { createProgressLine } from "../../replay/progress-line.js";
 import { parseReplayRange, type ReplayCounts, type ReplayRange, replay } from "../../replay/replay.js";
+import { SOURCE_NAME } from "../../sources/sources-config.js";
 import { type CliContext, positiveIntOption, UsageError } from "../context.js";
 import { printJson } from "../table.js";
 
@@ -12,12 +15,13 @@ export function registerReplay(program: Command, cli: CliContext): void {
     .argument("<archive-url>", "file:<dir> or gs://<bucket>/<prefix>")
     .option("--since <date>", "only events received on or after this date (YYYY-MM-DD) or ISO-8601 time")
     .option("--until <date>", "only events received up to this date (inclusive) or ISO-8601 time")
+    .option("--source <name>", "replay the archive of this source (<archive-url>/source=<name>/)")
     .option("--concurrency <n>", "objects read and written at once (default: 1024 for file:, 64 for gs://)")
     .option("--json", "print the summary as JSON for scripts")
     .action(
       async (
         url: string,
-        options: { since?: string; until?: string; concurrency?: string; json?: boolean },
+        options: { since?: string; until?: string; source?: string; concurrency?: string; json?: boolean },
       ) => {
         let range: ReplayRange;
         try {
@@ -26,15 +30,22 @@ export function registerReplay(program: Command, cli: CliContext): void {
           throw new UsageError(error instanceof Error ? error.message : String(error));
         }
         const concurrency = positiveIntOption("--concurrency", options.concurrency);
-        const archive = await openArchive(url, { name: "archive-url" }).catch((error: unknown) => {
-          throw new UsageError(error instanceof Error ? error.message : String(error));
-        });
+        if (options.source !== undefined && !SOURCE_NAME.test(options.source)) {
+          throw new UsageError(`--source: "${options.source}" is not a source name`);
+        }
+        const sourceName = options.source ?? DEFAULT_SOURCE;
+        const archive = await openArchive(sourceArchiveUrl(url, sourceName), { name: "archive-url" }).catch(
+          (error: unknown) => {
+            throw new UsageError(error instanceof Error ? error.message : String(error));
+          },
+        );
         const progress = createProgressLine();
         await cli.withStore(async (store) => {
           const summary = await replay({
             archive,
             store,
             range,
+            sourceName,
             ...(concurrency !== undefined ? { concurrency } : {}),
             onProgress: (counts) => progress.update(() => `replay: ${describe(counts)}`),
           });

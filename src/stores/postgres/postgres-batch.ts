@@ -80,6 +80,7 @@ async function commitOnce(pool: pg.Pool, writes: Write[]): Promise<WriteResult[]
           receivedAt: w.receivedAt,
           payload: Buffer.from(w.payload, "utf8"),
           payloadSha256: w.payloadSha256,
+          sourceName: w.sourceName,
         });
       }
     }
@@ -122,9 +123,11 @@ async function upsertEvents(
     // Named: each pooled connection parses and plans it once, not on every commit.
     name: "portcall_upsert_events",
     text: `INSERT INTO flexport_events AS e (id, type, occurred_at, created_at, received_at, last_received_at,
-                                        deliveries, signature_alg, payload, payload_sha256, source)
+                                        deliveries, signature_alg, payload, payload_sha256, source,
+                                        source_name, api)
      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
-                          $6::timestamptz[], $7::integer[], $8::text[], ${PAYLOADS_FROM_JSON_9}, $10::text[], $11::text[])
+                          $6::timestamptz[], $7::integer[], $8::text[], ${PAYLOADS_FROM_JSON_9}, $10::text[], $11::text[],
+                          $12::text[], $13::text[])
      ON CONFLICT (id) DO UPDATE SET deliveries = e.deliveries + excluded.deliveries,
                                     last_received_at = greatest(e.last_received_at, excluded.last_received_at)
      RETURNING id, (xmax = 0) AS inserted, payload_sha256`,
@@ -140,6 +143,8 @@ async function upsertEvents(
       JSON.stringify(column((r) => r.w.payload)),
       column((r) => r.w.payloadSha256),
       column((r) => r.w.source),
+      column((r) => r.w.sourceName),
+      column((r) => r.w.api),
     ],
   });
   return new Map(returned.map((r) => [r.id, r]));
@@ -154,11 +159,13 @@ async function insertEventsIfAbsent(pool: pg.Pool, writes: RecordWrite[]): Promi
     // Named: each pooled connection parses and plans it once, not on every commit.
     name: "portcall_insert_events_if_absent",
     text: `INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
-                                  deliveries, signature_alg, payload, payload_sha256, source)
-     SELECT id, type, occurred_at, created_at, received_at, received_at, 1, signature_alg, payload, payload_sha256, source
+                                  deliveries, signature_alg, payload, payload_sha256, source, source_name, api)
+     SELECT id, type, occurred_at, created_at, received_at, received_at, 1, signature_alg, payload, payload_sha256,
+            source, source_name, api
      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
-                 $6::text[], ${PAYLOADS_FROM_JSON_7}, $8::text[], $9::text[])
-          AS t(id, type, occurred_at, created_at, received_at, signature_alg, payload, payload_sha256, source)
+                 $6::text[], ${PAYLOADS_FROM_JSON_7}, $8::text[], $9::text[], $10::text[], $11::text[])
+          AS t(id, type, occurred_at, created_at, received_at, signature_alg, payload, payload_sha256, source,
+               source_name, api)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     values: [
@@ -171,6 +178,8 @@ async function insertEventsIfAbsent(pool: pg.Pool, writes: RecordWrite[]): Promi
       JSON.stringify(column((w) => w.payload)),
       column((w) => w.payloadSha256),
       column((w) => w.source),
+      column((w) => w.sourceName),
+      column((w) => w.api),
     ],
   });
   return new Set(rows.map((r) => r.id));
@@ -183,9 +192,9 @@ async function upsertRejects(pool: pg.Pool, writes: QuarantineWrite[]): Promise<
     // Named: each pooled connection parses and plans it once, not on every commit.
     name: "portcall_upsert_rejects",
     text: `INSERT INTO flexport_rejects AS r (payload_sha256, reason, detail, event_id, signature_alg,
-                                        received_at, last_received_at, deliveries, payload)
+                                        received_at, last_received_at, deliveries, payload, source_name)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                          $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::bytea[])
+                          $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::bytea[], $10::text[])
      ON CONFLICT (payload_sha256) DO UPDATE SET deliveries = r.deliveries + excluded.deliveries,
                                                 last_received_at = greatest(r.last_received_at, excluded.last_received_at)`,
     values: [
@@ -198,6 +207,7 @@ async function upsertRejects(pool: pg.Pool, writes: QuarantineWrite[]): Promise<
       column((r) => r.last),
       column((r) => r.count),
       column((r) => Buffer.from(r.w.payload.buffer, r.w.payload.byteOffset, r.w.payload.byteLength)),
+      column((r) => r.w.sourceName),
     ],
   });
 }

@@ -12,6 +12,7 @@ import type {
   EventStore,
   EventSummary,
   MigrationResult,
+  RejectQuery,
   RejectSummary,
   StoredEvent,
   StoredReject,
@@ -95,10 +96,11 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return this.firstRow(`SELECT ${EVENT_COLUMNS}, payload FROM flexport_events WHERE id = $1`, id);
   }
 
-  async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
+  async listRejects(query: RejectQuery): Promise<RejectSummary[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
-      [query.limit ?? null],
+      `SELECT ${REJECT_COLUMNS_WITH_SIZE} FROM flexport_rejects
+       WHERE ($2::text IS NULL OR source_name = $2) ORDER BY received_at DESC, payload_sha256 LIMIT $1`,
+      [query.limit ?? null, query.source ?? null],
     );
     return rows.map((r) => plainRow<RejectSummary>(r));
   }

@@ -28,6 +28,8 @@ async function recordBatch(store: SqliteStore, firstId: number, count: number): 
           payloadSha256: id.padStart(64, "0"),
           signatureAlg: "sha256",
           source: "webhook",
+          sourceName: "default",
+          api: "freight",
         },
         new Date(),
       );

@@ -14,6 +14,7 @@ import type {
   EventStore,
   EventSummary,
   MigrationResult,
+  RejectQuery,
   RejectSummary,
   StoredEvent,
   StoredReject,
@@ -84,12 +85,13 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
       .get(id);
   }
 
-  async listRejects(query: { readonly limit?: number | undefined }): Promise<RejectSummary[]> {
+  async listRejects(query: RejectQuery): Promise<RejectSummary[]> {
     return this.db
-      .prepare<[number], RejectSummary>(
-        `SELECT ${REJECT_COLUMNS}, length(payload) AS bytes FROM flexport_rejects ORDER BY received_at DESC, payload_sha256 LIMIT ?`,
+      .prepare<[string | null, string | null, number], RejectSummary>(
+        `SELECT ${REJECT_COLUMNS}, length(payload) AS bytes FROM flexport_rejects
+         WHERE (? IS NULL OR source_name = ?) ORDER BY received_at DESC, payload_sha256 LIMIT ?`,
       )
-      .all(query.limit ?? -1);
+      .all(query.source ?? null, query.source ?? null, query.limit ?? -1);
   }
 
   async getReject(payloadSha256: string): Promise<StoredReject | undefined> {

@@ -27,22 +27,24 @@ function prepareStatements() {
     // makes it at least 2, and RETURNING gives the first payload's hash to detect conflicts.
     upsertEvent: db.prepare<unknown[], { deliveries: number; payload_sha256: string }>(`
   INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
-                               deliveries, signature_alg, payload, payload_sha256, source)
-  VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                               deliveries, signature_alg, payload, payload_sha256, source,
+                               source_name, api)
+  VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1,
                                  last_received_at = excluded.last_received_at
   RETURNING deliveries, payload_sha256`),
 
     insertEventIfAbsent: db.prepare(`
   INSERT INTO flexport_events (id, type, occurred_at, created_at, received_at, last_received_at,
-                               deliveries, signature_alg, payload, payload_sha256, source)
-  VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                               deliveries, signature_alg, payload, payload_sha256, source,
+                               source_name, api)
+  VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO NOTHING`),
 
     upsertReject: db.prepare(`
   INSERT INTO flexport_rejects (payload_sha256, reason, detail, event_id, signature_alg,
-                                received_at, last_received_at, deliveries, payload)
-  VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+                                received_at, last_received_at, deliveries, payload, source_name)
+  VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
   ON CONFLICT (payload_sha256) DO UPDATE SET deliveries = deliveries + 1,
                                              last_received_at = excluded.last_received_at`),
   };
@@ -65,6 +67,8 @@ function eventParams(w: RecordWrite): unknown[] {
     w.payload,
     w.payloadSha256,
     w.source,
+    w.sourceName,
+    w.api,
   ];
 }
 
@@ -78,6 +82,7 @@ function quarantine(w: QuarantineWrite): void {
     w.receivedAt,
     w.receivedAt,
     Buffer.from(w.payload.buffer, w.payload.byteOffset, w.payload.byteLength),
+    w.sourceName,
   );
 }
 
@@ -106,6 +111,7 @@ function apply(w: Write): WriteResult {
     w.receivedAt,
     w.receivedAt,
     Buffer.from(w.payload, "utf8"),
+    w.sourceName,
   );
   return { ok: true, outcome: "conflict" };
 }
