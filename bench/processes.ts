@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, request } from "node:http";
 
 // The bench imports nothing from test/, on purpose, and so has its own freePort (below),
@@ -130,12 +130,34 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-/** user + system CPU seconds of a process so far (all its threads), from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** user + system CPU seconds in a /proc stat line (a process's or one thread's). */
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, "utf8");
   // Fields after the command name, which is in parentheses and may itself hold spaces.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** user + system CPU seconds of a process so far (all its threads), from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds so far of each live thread of a process, by thread id, from
+ * /proc/<pid>/task/<tid>/stat. Node 20 names every thread "node", so threads are told
+ * apart by id only: the main thread's id is the pid.
+ */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), statCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
 }
 
 /** Peak resident set (VmHWM) of a process, in MB. */

@@ -1,6 +1,7 @@
 import type { ColdStartResult } from "./cold-start.js";
 import type { ProfileSummary } from "./cpu-profile.js";
 import type { DrivenRun } from "./drive.js";
+import type { PgbenchResult } from "./pgbench.js";
 import type { ReplayResult } from "./replay-bench.js";
 import type { TargetName } from "./targets.js";
 
@@ -32,6 +33,8 @@ export interface BenchResults {
   };
   readonly targets: TargetResult[];
   readonly ratios: Record<string, number | null>;
+  /** pgbench's single-row jsonb insert at the fixed rate, when the PostgreSQL target ran. */
+  readonly pgbench?: PgbenchResult;
   readonly coldStart: { readonly server: ColdStartResult; readonly function: ColdStartResult };
   readonly replay: ReplayResult | { readonly skipped: string };
   readonly bigEvents: BigEventsResult;

@@ -7,6 +7,7 @@ import { functionColdStart, serverColdStart } from "./cold-start.js";
 import { formatProfile, profilesIn, summarizeProfile } from "./cpu-profile.js";
 import { drive } from "./drive.js";
 import type { LoadJob, TrafficSpec } from "./load-protocol.js";
+import { type PgbenchResult, pgbenchRun } from "./pgbench.js";
 import { killAll, peakRssMb } from "./processes.js";
 import { replayBench } from "./replay-bench.js";
 import { renderSummary, writeDocs } from "./report.js";
@@ -52,8 +53,15 @@ const BIG_BODY_BYTES = 8 * 1024 * 1024 - 4096;
 
 function settingsFor(quick: boolean, only: string | undefined): Settings {
   const all: TargetName[] = quick
-    ? ["ceiling", "naive-peer", "portcall-sqlite", "portcall-postgres"]
-    : ["ceiling", "naive-peer", "portcall-sqlite", "portcall-sqlite-info", "portcall-postgres"];
+    ? ["ceiling", "naive-peer", "minimal-peer", "portcall-sqlite", "portcall-postgres"]
+    : [
+        "ceiling",
+        "naive-peer",
+        "minimal-peer",
+        "portcall-sqlite",
+        "portcall-sqlite-info",
+        "portcall-postgres",
+      ];
   const targets = only === undefined ? all : (only.split(",").map((s) => s.trim()) as TargetName[]);
   for (const name of targets) {
     if (!(name in TARGETS))
@@ -228,6 +236,7 @@ function ratios(targets: TargetResult[], connections: number[]): Record<string, 
       if (!targets.some((t) => t.name === portcall)) continue;
       out[`${portcall}/ceiling@c${c}`] = ratio(rps(portcall, c), rps("ceiling", c));
       out[`${portcall}/naive-peer@c${c}`] = ratio(rps(portcall, c), rps("naive-peer", c));
+      out[`${portcall}/minimal-peer@c${c}`] = ratio(rps(portcall, c), rps("minimal-peer", c));
     }
   }
   return out;
@@ -245,7 +254,12 @@ async function runBench(args: readonly string[]): Promise<void> {
       ? join(tmpdir(), `portcall-bench-quick-${day}.json`)
       : args.includes("--targets-only")
         ? join(tmpdir(), `portcall-bench-targets-${day}.json`)
-        : packagePath("bench", "results", `${day}.json`));
+        : // A run's start time in the name, so the day's runs sit side by side for the spread.
+          packagePath(
+            "bench",
+            "results",
+            `${day}-${started.toISOString().slice(11, 16).replace(":", "")}.json`,
+          ));
   const workDir = tempDir("portcall-bench-");
   const notes: string[] = [
     "Closed-loop runs use autocannon (one request in flight per connection); their latency histogram has 1 ms resolution and counts 2xx only.",
@@ -279,6 +293,19 @@ async function runBench(args: readonly string[]): Promise<void> {
           error: (error as Error).message.slice(0, 2000),
           runs: {},
         });
+      }
+    }
+    let pgbench: PgbenchResult | undefined;
+    if (settings.targets.includes("portcall-postgres")) {
+      if (pgSkip) pgbench = { skipped: pgSkip };
+      else {
+        log(`pgbench: one jsonb row per transaction at ${settings.rate} tps, 8 clients`);
+        pgbench = await pgbenchRun(workDir, {
+          rate: settings.rate,
+          clients: 8,
+          seconds: settings.rateSeconds,
+        }).catch((e: Error) => ({ error: e.message.slice(0, 2000) }));
+        log(`pgbench: p99 ${pgbench.latencyMs?.p99 ?? "–"} ms ${pgbench.error ?? pgbench.skipped ?? ""}`);
       }
     }
     // --targets-only: the closed-loop and fixed-rate runs alone, for iterating on the hot path.
@@ -353,6 +380,7 @@ async function runBench(args: readonly string[]): Promise<void> {
       },
       targets,
       ratios: ratios(targets, settings.connections),
+      ...(pgbench ? { pgbench } : {}),
       coldStart: { server, function: fn },
       replay,
       bigEvents: big,

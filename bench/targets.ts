@@ -13,6 +13,7 @@ export const PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1
 export type TargetName =
   | "ceiling"
   | "naive-peer"
+  | "minimal-peer"
   | "portcall-sqlite"
   | "portcall-sqlite-info"
   | "portcall-postgres";
@@ -27,6 +28,11 @@ export const TARGETS: Record<TargetName, TargetSpec> = {
   "naive-peer": {
     name: "naive-peer",
     label: "naive peer (Express 5 + express.raw + HMAC + 1 SQLite txn/request, synchronous=FULL)",
+  },
+  "minimal-peer": {
+    name: "minimal-peer",
+    label:
+      "minimal peer (node:http + HMAC + JSON.parse + queue, 1 SQLite txn per event-loop turn on the main thread, synchronous=FULL)",
   },
   "portcall-sqlite": { name: "portcall-sqlite", label: "portcall serve, SQLite, LOG_LEVEL=warn" },
   "portcall-sqlite-info": {
@@ -49,7 +55,8 @@ export interface RunningTarget {
   cleanup(): Promise<void>;
 }
 
-export const CLI = packagePath("dist", "src", "cli", "main.js");
+/** The bundled CLI, as `npm start` and the package's bin run it. */
+export const CLI = packagePath("dist", "bundle", "main.js");
 
 /** Schemas created by this run and not yet dropped, so an interrupted run can still drop them. */
 const activeSchemas = new Set<string>();
@@ -69,7 +76,7 @@ export async function dropActiveSchemas(): Promise<void> {
 export async function startTarget(
   spec: TargetSpec,
   workDir: string,
-  options: { nodeArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+  options: { nodeArgs?: readonly string[]; cli?: string; env?: Readonly<Record<string, string>> } = {},
 ): Promise<RunningTarget> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -81,6 +88,7 @@ export async function startTarget(
     FLEXPORT_WEBHOOK_SECRET: BENCH_SECRET,
     ...options.env,
   };
+  const cli = options.cli ?? CLI;
   const nodeArgs = options.nodeArgs ?? [];
   let child: ChildProcess;
   let readyPath = "/readyz";
@@ -95,11 +103,12 @@ export async function startTarget(
         base,
       );
       break;
-    case "naive-peer": {
-      const file = join(dir, "naive.db");
+    case "naive-peer":
+    case "minimal-peer": {
+      const file = join(dir, "peer.db");
       child = spawnTracked(
         process.execPath,
-        [...nodeArgs, packagePath("dist", "bench", "servers", "naive-peer.js")],
+        [...nodeArgs, packagePath("dist", "bench", "servers", `${spec.name}.js`)],
         { ...base, BENCH_DB: file },
       );
       storedIds = async () => sqliteIds(file, "SELECT id FROM events");
@@ -108,7 +117,7 @@ export async function startTarget(
     case "portcall-sqlite":
     case "portcall-sqlite-info": {
       const file = join(dir, "b.db");
-      child = spawnTracked(process.execPath, [...nodeArgs, CLI, "serve"], {
+      child = spawnTracked(process.execPath, [...nodeArgs, cli, "serve"], {
         ...base,
         DATABASE_URL: `sqlite:${file}`,
         PORTCALL_DATA_DIR: dir,
@@ -119,7 +128,7 @@ export async function startTarget(
     }
     case "portcall-postgres": {
       const schema = newSchema();
-      child = spawnTracked(process.execPath, [...nodeArgs, CLI, "serve"], {
+      child = spawnTracked(process.execPath, [...nodeArgs, cli, "serve"], {
         ...base,
         DATABASE_URL: PG_URL,
         PORTCALL_DB_SCHEMA: schema,

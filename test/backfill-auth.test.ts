@@ -78,6 +78,34 @@ describe("backfill authentication", () => {
     assert.equal(api.tokenRequests - first, 1);
   });
 
+  it("client secret changed after a token was cached → the cached token is not used; the new secret is checked", async () => {
+    const dataDir = tempDir();
+    await run(dataDir, clientEnv);
+    // The token endpoint refuses the new secret: the run says so at once.
+    await assert.rejects(
+      run(dataDir, { FLEXPORT_CLIENT_ID: CLIENT.id, FLEXPORT_CLIENT_SECRET: "rotated-wrong-secret" }),
+      (error: unknown) =>
+        error instanceof FlexportApiError &&
+        /^OAuth token request: HTTP 401.*FLEXPORT_CLIENT_SECRET/.test(error.message),
+    );
+    const cache = readFileSync(join(dataDir, TOKEN_CACHE_FILE), "utf8");
+    assert.ok(!cache.includes(CLIENT.secret), "the cache holds a hash of the secret, not the secret");
+  });
+
+  it("every token rejected by the API → the cached token is dropped and fetched again once, then an error", async () => {
+    const dataDir = tempDir();
+    await run(dataDir, clientEnv);
+    const first = api.tokenRequests;
+    api.inject({ path: "/events", status: 401 });
+    api.inject({ path: "/events", status: 401 });
+    await assert.rejects(run(dataDir, clientEnv), (error: unknown) => {
+      assert.ok(error instanceof FlexportApiError);
+      assert.equal(error.status, 401);
+      return true;
+    });
+    assert.equal(api.tokenRequests - first, 1);
+  });
+
   it("token endpoint answering 500 once → retried", async () => {
     const dataDir = tempDir();
     api.inject({ path: "/oauth/token", status: 500 });

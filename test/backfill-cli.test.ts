@@ -78,6 +78,39 @@ describe("portcall backfill (CLI, SQLite)", () => {
     assert.match(result.stderr, /--until .* is before --since/);
   });
 
+  it("--until as a date → the whole day, as replay reads it", async () => {
+    const result = await runCli(
+      ["backfill", "--since", "2024-03-01", "--until", "2024-03-03", "--dry-run", "--json"],
+      { ...env, PORTCALL_DATA_DIR: tempDir() },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const summary = jsonOf<BackfillSummary>(result);
+    assert.equal(summary.query.until, "2024-03-03T23:59:59.999Z");
+    assert.deepEqual(
+      summary.missing_events.map((e) => e.occurred_at),
+      ["2024-03-01T09:30:00.000Z", "2024-03-02T09:30:00.000Z", "2024-03-03T09:30:00.000Z"],
+    );
+  });
+
+  it("--help → every option's default is stated", async () => {
+    const help = async (command: string) =>
+      (await runCli([command, "--help"], env)).stdout.toString().replace(/\s+/g, " ");
+    const backfill = await help("backfill");
+    // Within one option's text: never across the next "--option".
+    const same = "(?:(?! --[a-z]).)*";
+    assert.match(
+      backfill,
+      new RegExp(`--until <date>${same}the whole day${same}\\(default: no upper bound\\)`),
+    );
+    assert.match(backfill, new RegExp(`--type <type>${same}\\(default: every type\\)`));
+    const replay = await help("replay");
+    assert.match(replay, new RegExp(`--since <date>${same}\\(default: no lower bound\\)`));
+    assert.match(
+      replay,
+      new RegExp(`--until <date>${same}the whole day${same}\\(default: no upper bound\\)`),
+    );
+  });
+
   it("--since missing → usage error", async () => {
     const result = await runCli(["backfill"], env);
     assert.notEqual(result.code, 0);

@@ -33,8 +33,9 @@ describe("bench quick mode", () => {
     assert.ok(results.machine.cores > 0 && results.machine.node.startsWith("v"));
     assert.deepEqual(
       results.targets.map((t) => t.name),
-      ["ceiling", "naive-peer", "portcall-sqlite", "portcall-postgres"],
+      ["ceiling", "naive-peer", "minimal-peer", "portcall-sqlite", "portcall-postgres"],
     );
+    assert.ok(results.ratios["portcall-sqlite/minimal-peer@c64"], "portcall ÷ minimal peer computed");
     for (const target of results.targets) {
       if (target.skipped !== undefined) {
         assert.equal(target.name, "portcall-postgres", `${target.name} skipped: ${target.skipped}`);
@@ -47,6 +48,15 @@ describe("bench quick mode", () => {
         ["c64", `rate${results.settings.offeredRate}`].sort(),
       );
       for (const [key, run] of runs) assertRun(`${target.name} ${key}`, run);
+      if (target.name === "portcall-postgres") {
+        const pgbench = results.pgbench;
+        assert.ok(pgbench, "pgbench ran beside the PostgreSQL target");
+        if (pgbench.skipped === undefined) {
+          assert.equal(pgbench.error, undefined, `pgbench failed: ${pgbench.error}`);
+          assert.ok((pgbench.transactions ?? 0) > 0, "pgbench transactions logged");
+          assert.ok((pgbench.latencyMs?.p99 ?? 0) > 0, "pgbench p99 measured");
+        }
+      }
       assert.ok((target.peakRssMb ?? 0) > 0, `${target.name}: peak RSS measured`);
       if (target.name !== "ceiling") {
         assert.ok(target.database, `${target.name}: database checked`);
@@ -60,7 +70,10 @@ describe("bench quick mode", () => {
     }
     assert.equal(results.bigEvents.error, undefined, results.bigEvents.error);
     assert.equal(results.bigEvents.database?.missing, 0);
-    assert.ok(results.coldStart.server.medianMs !== undefined || results.coldStart.server.skipped);
+    // The bundled entry points (what the package ships) must start and answer 200.
+    assert.ok((results.coldStart.server.medianMs ?? 0) > 0, `server: ${results.coldStart.server.skipped}`);
+    const fn = results.coldStart.function;
+    assert.ok((fn.medianMs ?? 0) > 0 || /not installed/.test(fn.skipped ?? ""), `function: ${fn.skipped}`);
     assert.match(renderSummary(results), /Targets from the issue/);
   });
 });
@@ -77,4 +90,7 @@ function assertRun(name: string, run: DrivenRun): void {
     `${name}: percentiles ordered`,
   );
   assert.ok(run.serverCpuSeconds >= 0, `${name}: CPU measured`);
+  const threads = run.threadCpuSecondsPer1000;
+  assert.ok(threads, `${name}: CPU split by thread`);
+  assert.ok(threads.main >= 0 && threads.rest >= 0, `${name}: thread CPU figures`);
 }

@@ -77,8 +77,8 @@ for (const target of await storeTargets()) {
       }
     });
 
-    it("event <id> → summary and parsed payload as JSON", async () => {
-      const result = await runCli(["event", sampleIds[0] ?? ""], env);
+    it("event <id> --json → summary and parsed payload as JSON", async () => {
+      const result = await runCli(["event", sampleIds[0] ?? "", "--json"], env);
       const event = jsonOf<{ id: string; payload: { id: number } }>(result);
       assert.equal(event.id, sampleIds[0]);
       assert.equal(String(event.payload.id), sampleIds[0]);
@@ -161,6 +161,7 @@ describe("portcall CLI usage", () => {
   });
 
   it("unknown event id → exit 2 with a clear message", async () => {
+    assert.equal((await runCli(["migrate"], env)).code, 0);
     const result = await runCli(["event", "42"], env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /no event with id 42/);
@@ -173,7 +174,7 @@ describe("portcall CLI usage", () => {
     assert.match(result.stderr, /PORT: must be at most 65535/);
     assert.doesNotMatch(result.stderr, /\n\s+at /);
     const url = await runCli(["events"], { DATABASE_URL: "mysql://x" });
-    assert.equal(url.code, 1);
+    assert.equal(url.code, 2);
     assert.match(url.stderr, /DATABASE_URL: unsupported scheme/);
   });
 });

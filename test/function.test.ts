@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { signBody } from "../src/core/signature.js";
 import { packagePath } from "../src/paths.js";
 import { BigQueryTarget } from "../src/sinks/bigquery-sink.js";
 import { type FakeBigQuery, startFakeBigQuery } from "./fakes/fake-bigquery-server.js";
@@ -36,7 +38,8 @@ describe("Cloud Function flexportWebhook, run by the real functions-framework", 
       {
         env: {
           PATH: process.env.PATH ?? "",
-          NODE_ENV: "test",
+          // Express shows stack traces to clients in development: the worst case for leaks.
+          NODE_ENV: "development",
           FLEXPORT_WEBHOOK_SECRET: TEST_SECRET,
           ARCHIVE_URL: "gs://flexport-raw/events",
           STORAGE_EMULATOR_HOST: gcs.url,
@@ -146,11 +149,101 @@ describe("Cloud Function flexportWebhook, run by the real functions-framework", 
     assert.equal(rows().length, before);
   });
 
+  it('signed event naming its type twice → 400 invalid_event naming "type", nothing archived or inserted', async () => {
+    const uploads = gcs.uploads.length;
+    const before = rows().length;
+    const body = '{"id":8000009,"type":"/shipment#created","type":"/shipment#arrived","data":{}}';
+    const response = await deliver(url, body);
+    assert.equal(response.status, 400);
+    assert.equal(response.json.error, "invalid_event");
+    assert.match(String(response.json.message), /field "type" appears more than once/);
+    assert.equal(gcs.uploads.length, uploads);
+    assert.equal(rows().length, before);
+  });
+
   it("GET → 405", async () => {
     const response = await fetch(url);
     assert.equal(response.status, 405);
   });
+
+  const rejectsOf = (sha256: string) =>
+    [...gcs.objects.values()].filter(
+      (o) => o.name.startsWith("events/rejects/dt=") && o.name.endsWith(`/${sha256}.json`),
+    );
+
+  it("the id conflict's bytes are kept under rejects/ (reason id_conflict, event id) before the 200", async () => {
+    const second = makeEvent({ id: 8_000_001, shipmentId: 42 });
+    const kept = rejectsOf(sha256(second));
+    assert.equal(kept.length, 1, "kept by the earlier conflict test");
+    assert.match(kept[0]?.name ?? "", /^events\/rejects\/dt=\d{4}-\d{2}-\d{2}\/[0-9a-f]{64}\.json$/);
+    assert.deepEqual(kept[0]?.bytes, Buffer.from(second));
+    assert.equal(kept[0]?.metadata?.reason, "id_conflict");
+    assert.equal(kept[0]?.metadata?.event_id, "8000001");
+  });
+
+  for (const [name, body, contentType, error] of [
+    ["malformed JSON as application/json", '{"id": 1, "type": ', "application/json", "invalid_json"],
+    ["malformed JSON as text/plain", "{not json", "text/plain", "invalid_json"],
+    ["malformed JSON with no content type", "{{{", undefined, "invalid_json"],
+    ["non-object JSON", "[1, 2, 3]", "application/json", "invalid_event"],
+    [
+      "an object without an id",
+      '{"_object":"/event","type":"/shipment#created"}',
+      "application/json",
+      "invalid_event",
+    ],
+  ] as const) {
+    it(`signed ${name} → portcall's 400 ${error} JSON, kept durably under rejects/ with the reason`, async () => {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: {
+          ...(contentType ? { "content-type": contentType } : {}),
+          ...signBody(Buffer.from(body), TEST_SECRET),
+        },
+        body,
+      });
+      const text = await response.text();
+      assert.equal(response.status, 400, text);
+      assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+      assert.equal((JSON.parse(text) as { error: string }).error, error);
+      assert.doesNotMatch(text, /<html|<pre|SyntaxError|node_modules|\bat \w/i);
+      const kept = rejectsOf(sha256(body));
+      assert.equal(kept.length, 1);
+      assert.equal(kept[0]?.bytes.toString(), body);
+      assert.equal(kept[0]?.metadata?.reason, error);
+      assert.equal(kept[0]?.metadata?.sha256, sha256(body));
+    });
+  }
+
+  it("unsigned malformed JSON → portcall's 401 JSON, nothing kept, no HTML", async () => {
+    const objects = gcs.objects.size;
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{oops",
+    });
+    const text = await response.text();
+    assert.equal(response.status, 401);
+    assert.equal((JSON.parse(text) as { error: string }).error, "unauthorized");
+    assert.equal(gcs.objects.size, objects);
+  });
+
+  it("a body the framework cannot decode (unknown Content-Encoding) → portcall's JSON, no HTML", async () => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "x-unknown" },
+      body: "{}",
+    });
+    const text = await response.text();
+    assert.ok(response.status >= 400 && response.status < 500, text);
+    assert.ok(typeof (JSON.parse(text) as { error: unknown }).error === "string", text);
+    assert.doesNotMatch(text, /<html|<pre|node_modules/i);
+  });
 });
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
 
 describe("Cloud Function entry point", () => {
   it("importing it → loads no database driver, web framework or Cloud SDK (they load on first use)", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { describe, it } from "node:test";
+import { signBody } from "../src/core/signature.js";
 import { makeEvent } from "./helpers/fixtures.js";
 import { deliver, receiverUnderTest, startTestServer, TEST_SECRET } from "./helpers/http.js";
 import { storeTargets } from "./helpers/stores.js";
@@ -125,6 +126,20 @@ for (const target of await storeTargets()) {
       assert.equal((await rig.store.getReject(sha256(body)))?.reason, "invalid_event");
     });
 
+    it('signed event naming its id twice → 400 invalid_event naming "id", quarantined, no event stored', async () => {
+      const first = nextId++;
+      const body = `{"id":${first},"type":"/shipment#created","data":{},"id":${nextId++}}`;
+      const response = await deliver(rig.server.webhookUrl, body);
+      assert.equal(response.status, 400);
+      assert.equal(response.json.error, "invalid_event");
+      assert.match(String(response.json.message), /field "id" appears more than once/);
+      const reject = await rig.store.getReject(sha256(body));
+      assert.equal(reject?.reason, "invalid_event");
+      assert.match(String(reject?.detail), /"id"/);
+      assert.equal(await rig.store.getEvent(String(first)), undefined);
+      assert.equal(await rig.store.getEvent(String(first + 1)), undefined);
+    });
+
     it("signed body that is not UTF-8 → 400, exact bytes quarantined", async () => {
       const body = Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]);
       const response = await deliver(rig.server.webhookUrl, body);
@@ -145,6 +160,45 @@ for (const target of await storeTargets()) {
         });
         assert.equal(response.status, 200, contentType);
         assert.equal((await rig.store.getEvent(String(nextId - 1)))?.payload, body);
+      }
+    });
+
+    it("chunked body (no Content-Length) or a query string → answered exactly as a sized body", async () => {
+      const answers = [];
+      for (const shape of ["sized", "chunked", "query"] as const) {
+        const body = freshEvent();
+        const bytes = Buffer.from(body, "utf8");
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(bytes.subarray(0, 10));
+            controller.enqueue(bytes.subarray(10));
+            controller.close();
+          },
+        });
+        const response = await fetch(
+          shape === "query" ? `${rig.server.webhookUrl}?from=test` : rig.server.webhookUrl,
+          {
+            method: "POST",
+            headers: { ...signBody(bytes, TEST_SECRET), "content-type": "application/json" },
+            body: shape === "chunked" ? stream : bytes,
+            ...(shape === "chunked" ? { duplex: "half" } : {}),
+          } as RequestInit,
+        );
+        const json = (await response.json()) as Record<string, unknown>;
+        answers.push({
+          shape,
+          status: response.status,
+          type: response.headers.get("content-type"),
+          status_field: json.status,
+        });
+        assert.equal((await rig.store.getEvent(String(json.id)))?.payload, body, shape);
+      }
+      for (const answer of answers) {
+        assert.deepEqual(
+          { status: answer.status, type: answer.type, status_field: answer.status_field },
+          { status: 200, type: "application/json; charset=utf-8", status_field: "stored" },
+          answer.shape,
+        );
       }
     });
 

@@ -232,6 +232,13 @@ describe("replay of invalid archived objects", () => {
     assert.match(result.stderr, /2 archived object\(s\) are not valid events/);
   });
 
+  it("replay of a file: folder that does not exist → exit 2 naming archive-url, nothing read", async () => {
+    const result = await runCli(["replay", `file:${join(dir, "no-such-folder")}`], installation.env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /archive-url: folder ".*no-such-folder" .*does not exist/);
+    assert.doesNotMatch(result.stdout.toString("utf8"), /replayed/);
+  });
+
   it("bytes that no longer match the archived sha256 → invalid, not inserted", async () => {
     const archive = await openArchive(`file:${dir}`);
     const first = events[0] as KeptEvent;
@@ -305,6 +312,16 @@ describe("portcall replay gs:// → sqlite, through STORAGE_EMULATOR_HOST", () =
       await store.close();
     }
   });
+  it("replay gs://<a bucket that does not exist> → exit 2 naming the bucket, not '0 read'", async () => {
+    server.missingBuckets.add("portcall-no-such-bucket");
+    const result = await runCli(["replay", "gs://portcall-no-such-bucket/raw"], {
+      ...installation.env,
+      STORAGE_EMULATOR_HOST: server.url,
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /archive-url: no bucket portcall-no-such-bucket/);
+    assert.doesNotMatch(result.stdout.toString(), /0 read/);
+  });
 });
 
 describe("replay when the store fails", () => {
@@ -377,9 +394,15 @@ describe("parseReplayRange", () => {
     });
   });
   it("a malformed --since → error naming --since", () => {
-    assert.throws(() => parseReplayRange("yesterday", undefined), /--since: "yesterday" is not a date/);
+    assert.throws(
+      () => parseReplayRange("yesterday", undefined),
+      /--since: "yesterday" is not an ISO-8601 date/,
+    );
   });
   it("--since after --until → error", () => {
-    assert.throws(() => parseReplayRange("2024-03-05", "2024-03-04"), /must be before --until/);
+    assert.throws(
+      () => parseReplayRange("2024-03-05", "2024-03-04"),
+      /--until \(2024-03-04\) is before --since/,
+    );
   });
 });

@@ -1,26 +1,13 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import Database from "better-sqlite3";
 import express from "express";
+import { peerSetup } from "./peer-setup.js";
 
 /**
  * The naive peer: what most webhook tutorials ship. Express with express.raw(), an HMAC
  * check, then one SQLite transaction per request with synchronous=FULL, so every 200 waits
  * for its own fsync. It is as durable as portcall; the difference is the absent group commit.
  */
-const port = Number(process.env.PORT ?? 0);
-const host = process.env.HOST ?? "127.0.0.1";
-const secret = process.env.FLEXPORT_WEBHOOK_SECRET;
-const file = process.env.BENCH_DB;
-if (!secret || !file) throw new Error("FLEXPORT_WEBHOOK_SECRET and BENCH_DB must be set");
-
-const db = new Database(file);
-db.pragma("journal_mode = WAL");
-db.pragma("synchronous = FULL");
-db.exec(`CREATE TABLE IF NOT EXISTS events (
-  id TEXT PRIMARY KEY, type TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL)`);
-const insert = db.prepare(
-  "INSERT OR IGNORE INTO events (id, type, payload, received_at) VALUES (?, ?, ?, ?)",
-);
+const { port, host, secret, db, insert } = peerSetup();
 const store = db.transaction((id: string, type: string, payload: string) => {
   return insert.run(id, type, payload, new Date().toISOString()).changes;
 });

@@ -134,3 +134,8 @@ export function assertPartitionDate(name: string, value: string | undefined): vo
     throw new Error(`${name}: "${value}" is not a YYYY-MM-DD date`);
   }
 }
+
+/** The archive a URL names does not exist (a missing folder or bucket). */
+export class ArchiveNotFound extends Error {
+  override readonly name = "ArchiveNotFound";
+}

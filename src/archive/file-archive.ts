@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
-import { access, link, mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
+import { access, link, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KeptEvent } from "../core/event-recorder.js";
 import {
   type Archive,
   type ArchivedObject,
   type ArchiveEntry,
+  ArchiveNotFound,
   archiveKey,
   assertPartitionDate,
   metadataFromRecord,
@@ -14,6 +15,16 @@ import {
   metadataToRecord,
   type PutResult,
 } from "./archive.js";
+import {
+  type ArchivedReject,
+  assertRejectKey,
+  REJECTS_FOLDER,
+  type RejectArchive,
+  type RejectEntry,
+  rejectKey,
+  rejectMetadataFromRecord,
+  rejectMetadataToRecord,
+} from "./rejects.js";
 
 export interface FileArchiveOptions {
   /** The archive root; created on first write. */
@@ -32,7 +43,7 @@ const KEY = /^dt=\d{4}-\d{2}-\d{2}\/[^/]+\.json$/;
  * hard-linked to its name: link(2) fails with EEXIST when the name exists, so an existing
  * object is never replaced, even by a concurrent writer; then the folder is fsynced.
  */
-export function createFileArchive(options: FileArchiveOptions): Archive {
+export function createFileArchive(options: FileArchiveOptions): Archive & RejectArchive {
   const root = options.dir;
   const readyFolders = new Set<string>();
 
@@ -54,42 +65,58 @@ export function createFileArchive(options: FileArchiveOptions): Archive {
     return join(root, key);
   }
 
+  async function putObject(
+    key: string,
+    payload: Uint8Array,
+    record: Record<string, string>,
+  ): Promise<PutResult> {
+    const path = join(root, key);
+    const folder = dirname(path);
+    await ensureFolder(folder);
+    // Fast path for a redelivery; the link below is what guarantees create-only.
+    if (await exists(path)) return "exists";
+    // Metadata first, also create-only: a crash between the two leaves a sidecar without
+    // an object, which the next put (a redelivery) completes; never an object without one.
+    await createOnly(`${path}${METADATA_SUFFIX}`, `${JSON.stringify(record)}\n`);
+    const created = await createOnly(path, payload);
+    await fsyncDir(folder);
+    return created ? "created" : "exists";
+  }
+
   return {
     description: `file:${root}`,
 
-    async put(event: KeptEvent): Promise<PutResult> {
-      const path = join(root, archiveKey(event));
-      const folder = dirname(path);
-      await ensureFolder(folder);
-      // Fast path for a redelivery; the link below is what guarantees create-only.
-      if (await exists(path)) return "exists";
-      // Metadata first, also create-only: a crash between the two leaves a sidecar without
-      // an object, which the next put (a redelivery) completes; never an object without one.
-      const sidecar = `${JSON.stringify(metadataToRecord(metadataOf(event)))}\n`;
-      await createOnly(`${path}${METADATA_SUFFIX}`, sidecar);
-      const created = await createOnly(path, Buffer.from(event.payload, "utf8"));
-      await fsyncDir(folder);
-      return created ? "created" : "exists";
+    put(event: KeptEvent): Promise<PutResult> {
+      return putObject(
+        archiveKey(event),
+        Buffer.from(event.payload, "utf8"),
+        metadataToRecord(metadataOf(event)),
+      );
+    },
+
+    putReject(reject: ArchivedReject): Promise<PutResult> {
+      return putObject(rejectKey(reject), reject.payload, rejectMetadataToRecord(reject));
+    },
+
+    async *listRejects(range): AsyncIterable<RejectEntry> {
+      for await (const entry of listPartitions(join(root, REJECTS_FOLDER), range)) {
+        yield { key: `${REJECTS_FOLDER}/${entry.key}`, date: entry.date };
+      }
+    },
+
+    async readReject(key: string) {
+      assertRejectKey(key);
+      const { payload, record } = readObject(join(root, key));
+      return { payload, metadata: rejectMetadataFromRecord(record) };
     },
 
     async *list(range): AsyncIterable<ArchiveEntry> {
-      assertPartitionDate("since", range.since);
-      assertPartitionDate("until", range.until);
-      const dates = (await readdirOrEmpty(root))
-        .map((name) => PARTITION.exec(name)?.[1])
-        .filter((date): date is string => date !== undefined)
-        .filter(
-          (date) =>
-            (range.since === undefined || date >= range.since) &&
-            (range.until === undefined || date <= range.until),
-        )
-        .sort();
-      for (const date of dates) {
-        const names = (await readdirOrEmpty(join(root, `dt=${date}`)))
-          .filter((name) => name.endsWith(".json") && !name.startsWith("."))
-          .sort();
-        for (const name of names) yield { key: `dt=${date}/${name}`, date };
-      }
+      // A missing root is a wrong URL, not an empty archive: "0 read" would hide the typo.
+      await stat(root).catch((error: unknown) => {
+        if (isCode(error, "ENOENT")) throw new ArchiveNotFound(`no archive folder at ${root}`);
+        throw error;
+      });
+      yield* listPartitions(root, range);
     },
 
     async get(key: string): Promise<Uint8Array> {
@@ -97,20 +124,48 @@ export function createFileArchive(options: FileArchiveOptions): Archive {
     },
 
     async read(key: string): Promise<ArchivedObject> {
-      const path = pathOf(key);
-      // Synchronous on purpose: replay reads objects in bulk, and for files this small a
-      // synchronous read costs a fraction of an async one's thread-pool round trips
-      // (measured: 53k against 13k files/s), which decided replay's rate.
-      const payload = readSmallFileSync(path);
-      let sidecar: string | null = null;
-      try {
-        sidecar = readFileSync(`${path}${METADATA_SUFFIX}`, "utf8");
-      } catch (error) {
-        if (!isCode(error, "ENOENT")) throw error;
-      }
-      return { payload, metadata: sidecar === null ? null : parseSidecar(sidecar) };
+      const { payload, record } = readObject(pathOf(key));
+      return { payload, metadata: metadataFromRecord(record) };
     },
   };
+}
+
+/** `dt=<date>/<name>.json` entries under `dir`, in key order. */
+async function* listPartitions(
+  dir: string,
+  range: { readonly since?: string; readonly until?: string },
+): AsyncIterable<ArchiveEntry> {
+  assertPartitionDate("since", range.since);
+  assertPartitionDate("until", range.until);
+  const dates = (await readdirOrEmpty(dir))
+    .map((name) => PARTITION.exec(name)?.[1])
+    .filter((date): date is string => date !== undefined)
+    .filter(
+      (date) =>
+        (range.since === undefined || date >= range.since) &&
+        (range.until === undefined || date <= range.until),
+    )
+    .sort();
+  for (const date of dates) {
+    const names = (await readdirOrEmpty(join(dir, `dt=${date}`)))
+      .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+      .sort();
+    for (const name of names) yield { key: `dt=${date}/${name}`, date };
+  }
+}
+
+function readObject(path: string): { payload: Buffer; record: Record<string, unknown> | undefined } {
+  // Synchronous on purpose: replay reads objects in bulk, and for files this small a
+  // synchronous read costs a fraction of an async one's thread-pool round trips
+  // (measured: 53k against 13k files/s), which decided replay's rate.
+  const payload = readSmallFileSync(path);
+  let sidecar: string | null = null;
+  try {
+    sidecar = readFileSync(`${path}${METADATA_SUFFIX}`, "utf8");
+  } catch (error) {
+    if (!isCode(error, "ENOENT")) throw error;
+  }
+  return { payload, record: sidecar === null ? undefined : parseSidecar(sidecar) };
 }
 
 const scratch = Buffer.allocUnsafe(64 * 1024);
@@ -181,11 +236,11 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-function parseSidecar(text: string): ArchivedObject["metadata"] {
+function parseSidecar(text: string): Record<string, unknown> | undefined {
   try {
-    return metadataFromRecord(JSON.parse(text) as Record<string, unknown>);
+    return JSON.parse(text) as Record<string, unknown>;
   } catch {
-    return null;
+    return undefined;
   }
 }
 

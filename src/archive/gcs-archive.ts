@@ -4,6 +4,7 @@ import {
   type Archive,
   type ArchivedObject,
   type ArchiveEntry,
+  ArchiveNotFound,
   archiveKey,
   assertPartitionDate,
   metadataFromRecord,
@@ -11,6 +12,16 @@ import {
   metadataToRecord,
   type PutResult,
 } from "./archive.js";
+import {
+  type ArchivedReject,
+  assertRejectKey,
+  REJECTS_FOLDER,
+  type RejectArchive,
+  type RejectEntry,
+  rejectKey,
+  rejectMetadataFromRecord,
+  rejectMetadataToRecord,
+} from "./rejects.js";
 
 /** Options for a `gs://<bucket>/<prefix>` archive. */
 export interface GcsArchiveOptions {
@@ -36,7 +47,7 @@ const PAGE_SIZE = 1000;
  * (`ifGenerationMatch=0`): Cloud Storage answers 412 when the object exists.
  * https://cloud.google.com/storage/docs/request-preconditions
  */
-export async function createGcsArchive(options: GcsArchiveOptions): Promise<Archive> {
+export async function createGcsArchive(options: GcsArchiveOptions): Promise<Archive & RejectArchive> {
   let storageModule: typeof import("@google-cloud/storage");
   try {
     storageModule = await import("@google-cloud/storage");
@@ -55,56 +66,102 @@ export async function createGcsArchive(options: GcsArchiveOptions): Promise<Arch
     return bucket.file(`${prefix}${key}`);
   }
 
+  async function putObject(
+    key: string,
+    payload: Uint8Array,
+    record: Record<string, string>,
+  ): Promise<PutResult> {
+    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    try {
+      await bucket.file(`${prefix}${key}`).save(bytes, {
+        resumable: false,
+        contentType: "application/json",
+        metadata: { metadata: record },
+        preconditionOpts: { ifGenerationMatch: 0 },
+      });
+      return "created";
+    } catch (error) {
+      // Also the answer when a retried upload had in fact succeeded the first time.
+      if (statusOf(error) === 412) return "exists";
+      throw error;
+    }
+  }
+
+  /** Objects `<folder>dt=<date>/…` in the range, keys relative to the archive root. */
+  async function* listPartitions(
+    folder: string,
+    range: { readonly since?: string; readonly until?: string },
+  ): AsyncIterable<{ key: string; date: string; metadata: Record<string, unknown> | undefined }> {
+    assertPartitionDate("since", range.since);
+    assertPartitionDate("until", range.until);
+    const base = `${prefix}${folder}`;
+    let pageToken: string | undefined;
+    do {
+      const [files, next] = await bucket.getFiles({
+        prefix: `${base}dt=`,
+        autoPaginate: false,
+        maxResults: options.pageSize ?? PAGE_SIZE,
+        // Names list in lexicographic order, so a date range is one contiguous run.
+        ...(range.since !== undefined ? { startOffset: `${base}dt=${range.since}/` } : {}),
+        ...(range.until !== undefined ? { endOffset: `${base}dt=${nextDay(range.until)}/` } : {}),
+        ...(pageToken !== undefined ? { pageToken } : {}),
+      });
+      for (const file of files) {
+        const key = file.name.slice(prefix.length);
+        const date = KEY.exec(key.slice(folder.length))?.[1];
+        if (date !== undefined) {
+          yield { key, date, metadata: file.metadata.metadata as Record<string, unknown> | undefined };
+        }
+      }
+      pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
+    } while (pageToken !== undefined);
+  }
+
   return {
     description: `gs://${options.bucket}/${prefix}`,
     // One HTTPS request (and socket) per read: a modest window, well under request-rate limits.
     readConcurrency: 64,
 
-    async put(event: KeptEvent): Promise<PutResult> {
-      const file = bucket.file(`${prefix}${archiveKey(event)}`);
-      const bytes = Buffer.from(event.payload, "utf8");
-      try {
-        await file.save(bytes, {
-          resumable: false,
-          contentType: "application/json",
-          metadata: { metadata: metadataToRecord(metadataOf(event)) },
-          preconditionOpts: { ifGenerationMatch: 0 },
-        });
-        return "created";
-      } catch (error) {
-        // Also the answer when a retried upload had in fact succeeded the first time.
-        if (statusOf(error) === 412) return "exists";
-        throw error;
+    put(event: KeptEvent): Promise<PutResult> {
+      return putObject(
+        archiveKey(event),
+        Buffer.from(event.payload, "utf8"),
+        metadataToRecord(metadataOf(event)),
+      );
+    },
+
+    putReject(reject: ArchivedReject): Promise<PutResult> {
+      return putObject(rejectKey(reject), reject.payload, rejectMetadataToRecord(reject));
+    },
+
+    async *listRejects(range): AsyncIterable<RejectEntry> {
+      for await (const file of listPartitions(`${REJECTS_FOLDER}/`, range)) {
+        yield { key: file.key, date: file.date, metadata: rejectMetadataFromRecord(file.metadata) };
       }
     },
 
+    async readReject(key: string) {
+      assertRejectKey(key);
+      const file = bucket.file(`${prefix}${key}`);
+      const [[payload], [resource]] = await Promise.all([file.download(), file.getMetadata()]);
+      return {
+        payload,
+        metadata: rejectMetadataFromRecord(resource.metadata as Record<string, unknown> | undefined),
+      };
+    },
+
     async *list(range): AsyncIterable<ArchiveEntry> {
-      assertPartitionDate("since", range.since);
-      assertPartitionDate("until", range.until);
-      let pageToken: string | undefined;
-      do {
-        const [files, next] = await bucket.getFiles({
-          prefix: `${prefix}dt=`,
-          autoPaginate: false,
-          maxResults: options.pageSize ?? PAGE_SIZE,
-          // Names list in lexicographic order, so a date range is one contiguous run.
-          ...(range.since !== undefined ? { startOffset: `${prefix}dt=${range.since}/` } : {}),
-          ...(range.until !== undefined ? { endOffset: `${prefix}dt=${nextDay(range.until)}/` } : {}),
-          ...(pageToken !== undefined ? { pageToken } : {}),
-        });
-        for (const file of files) {
-          const key = file.name.slice(prefix.length);
-          const date = KEY.exec(key)?.[1];
-          if (date !== undefined) {
-            yield {
-              key,
-              date,
-              metadata: metadataFromRecord(file.metadata.metadata as Record<string, unknown> | undefined),
-            };
-          }
+      try {
+        for await (const file of listPartitions("", range)) {
+          yield { key: file.key, date: file.date, metadata: metadataFromRecord(file.metadata) };
         }
-        pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
-      } while (pageToken !== undefined);
+      } catch (error) {
+        // A missing bucket is a wrong URL, not an empty archive: "0 read" would hide the typo.
+        if ((error as { code?: unknown }).code === 404) {
+          throw new ArchiveNotFound(`no bucket ${options.bucket} (Cloud Storage answered 404)`);
+        }
+        throw error;
+      }
     },
 
     async get(key: string): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FLEXPORT_OAUTH_AUDIENCE, type FlexportCredentials } from "./backfill-config.js";
@@ -18,6 +19,11 @@ export interface FlexportAuth {
 
 interface CachedToken {
   readonly client_id: string;
+  /**
+   * SHA-256 of the client secret the token was issued for: a rotated (or mistyped) secret
+   * must reach the token endpoint now, not when the cached token expires a day later.
+   */
+  readonly secret_sha256: string;
   readonly token_url: string;
   readonly access_token: string;
   /** Epoch milliseconds. */
@@ -48,11 +54,13 @@ export function createFlexportAuth(options: FlexportAuthOptions): FlexportAuth {
   const tokenUrl = `${options.apiUrl}/oauth/token`;
   const cachePath = join(options.dataDir, TOKEN_CACHE_FILE);
   const now = options.retry.now;
+  const secretSha256 = createHash("sha256").update(credentials.clientSecret, "utf8").digest("hex");
   let current: CachedToken | undefined;
 
   const usable = (token: CachedToken | undefined): token is CachedToken =>
     token !== undefined &&
     token.client_id === credentials.clientId &&
+    token.secret_sha256 === secretSha256 &&
     token.token_url === tokenUrl &&
     token.expires_at - TOKEN_REFRESH_MARGIN_MS > now();
 
@@ -91,6 +99,7 @@ export function createFlexportAuth(options: FlexportAuthOptions): FlexportAuth {
         : DEFAULT_TOKEN_LIFETIME_S;
     return {
       client_id: credentials.clientId,
+      secret_sha256: secretSha256,
       token_url: tokenUrl,
       access_token: accessToken,
       expires_at: now() + lifetime * 1000,
@@ -107,7 +116,7 @@ export function createFlexportAuth(options: FlexportAuthOptions): FlexportAuth {
       return `Bearer ${current.access_token}`;
     },
     invalidate() {
-      current = { client_id: "", token_url: "", access_token: "", expires_at: 0 };
+      current = { client_id: "", secret_sha256: "", token_url: "", access_token: "", expires_at: 0 };
       writeCache(options.dataDir, cachePath, current);
       return true;
     },
@@ -119,6 +128,7 @@ function readCache(path: string): CachedToken | undefined {
     const value = JSON.parse(readFileSync(path, "utf8")) as Partial<CachedToken>;
     if (
       typeof value.client_id === "string" &&
+      typeof value.secret_sha256 === "string" &&
       typeof value.token_url === "string" &&
       typeof value.access_token === "string" &&
       typeof value.expires_at === "number"

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.js";
+import { packageVersion } from "../paths.js";
 import { registerAlerts } from "./commands/alerts.js";
 import { registerBackfill } from "./commands/backfill.js";
 import { registerDestinations } from "./commands/destinations.js";
@@ -24,6 +25,7 @@ const cli = createCliContext(process.env);
 const program = new Command()
   .name("portcall")
   .description("Receive Flexport webhooks and keep every event exactly once, byte-exact.")
+  .version(packageVersion(), "-V, --version", "print portcall's version")
   .showHelpAfterError()
   .exitOverride();
 
@@ -48,7 +50,8 @@ try {
 } catch (error) {
   // Only this entry point prints and exits; commands throw.
   if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
+    // Commander has printed its message; help and --version end 0, every usage mistake 2.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof ConfigError || error instanceof UsageError) {
     process.stderr.write(`portcall: ${error.message}\n`);
     process.exitCode = 2;

@@ -51,6 +51,32 @@ export function loadConfigFile<T>(path: string, schema: z.ZodType<T>): T {
 }
 
 /**
+ * Adds the file, line and column to problems that a later check (one needing the
+ * environment or other sections) found in the file's values, e.g. `rules.0.to: …`.
+ * Problems that name no section of the file (an environment variable) are left as they are.
+ */
+export function locateProblems(path: string, problems: readonly string[]): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [...problems];
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  return problems.map((problem) => {
+    const field = /^([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*): /.exec(problem)?.[1];
+    if (field === undefined) return problem;
+    const fieldPath = field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    if (!document.has(fieldPath[0])) return problem;
+    const offset = offsetOf(document, fieldPath);
+    if (offset === undefined) return `${path} ${problem}`;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${path}:${line}:${col} ${problem}`;
+  });
+}
+
+/**
  * Where the node at `path` starts, or its nearest existing parent (a missing field is
  * reported at the mapping that should hold it).
  */

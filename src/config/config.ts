@@ -19,6 +19,8 @@ export interface Config {
   readonly port: number;
   readonly maxBodyBytes: number;
   readonly logLevel: LogLevel;
+  /** `auto`: `gcp` on Google Cloud, `pretty` on a terminal, `json` otherwise (see resolveLogFormat). */
+  readonly logFormat: LogFormat;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
@@ -42,6 +44,8 @@ export interface UiConfig {
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["auto", "json", "gcp", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const DEFAULT_DATA_DIR = "./data";
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -65,6 +69,7 @@ const envSchema = z.object({
   PORT: integer(0, 65535).default(8080),
   PORTCALL_MAX_BODY_BYTES: integer(1, 1024 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
   LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS)).default("info"),
+  PORTCALL_LOG_FORMAT: z.string().trim().toLowerCase().pipe(z.enum(LOG_FORMATS)).default("auto"),
   PORTCALL_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   PORTCALL_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
   PORTCALL_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000).default(72_000),
@@ -114,6 +119,7 @@ export function loadConfig(env: Env): Config {
     port: e.PORT,
     maxBodyBytes: e.PORTCALL_MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.PORTCALL_LOG_FORMAT,
     headersTimeoutMs: e.PORTCALL_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.PORTCALL_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.PORTCALL_KEEP_ALIVE_TIMEOUT_MS,
@@ -135,4 +141,23 @@ export function splitSecrets(value: string): string[] {
     .split(/[,\n]/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/**
+ * Google's runtimes set these: K_SERVICE (Cloud Run services and functions),
+ * FUNCTION_TARGET (Cloud Run functions), CLOUD_RUN_JOB (Cloud Run jobs).
+ * https://cloud.google.com/run/docs/container-contract#env-vars
+ */
+export function onGoogleCloud(env: Readonly<Record<string, string | undefined>>): boolean {
+  return [env.K_SERVICE, env.FUNCTION_TARGET, env.CLOUD_RUN_JOB].some((v) => v !== undefined && v !== "");
+}
+
+export function resolveLogFormat(
+  format: LogFormat,
+  env: Readonly<Record<string, string | undefined>>,
+  terminal: boolean,
+): Exclude<LogFormat, "auto"> {
+  if (format !== "auto") return format;
+  if (onGoogleCloud(env)) return "gcp";
+  return terminal ? "pretty" : "json";
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { parseEnvelope, toIsoTimestamp } from "./envelope.js";
 
 const parse = (text: string | Uint8Array) =>
@@ -23,12 +24,6 @@ describe("parseEnvelope", () => {
     const result = parse('{"id":12345678901234567890,"type":"/shipment#created"}');
     assert.ok(result.ok);
     assert.equal(result.envelope.id, "12345678901234567890");
-  });
-
-  it("duplicated id member → the last one, as JSON.parse keeps it", () => {
-    const result = parse('{"id":1,"type":"t","id":2}');
-    assert.ok(result.ok);
-    assert.equal(result.envelope.id, "2");
   });
 
   it("string id → kept as given", () => {
@@ -86,5 +81,76 @@ describe("toIsoTimestamp", () => {
     assert.equal(toIsoTimestamp(""), null);
     assert.equal(toIsoTimestamp(12), null);
     assert.equal(toIsoTimestamp("yesterday"), null);
+  });
+});
+
+describe("parseEnvelope: duplicated envelope members", () => {
+  for (const member of ["id", "type", "occurred_at", "created_at"]) {
+    it(`"${member}" twice at the top level → invalid_event naming "${member}"`, () => {
+      const members = ['"id":111', '"type":"/shipment#created"', '"occurred_at":"2024-01-01T00:00:00Z"'];
+      members.push('"created_at":"2024-01-01T00:00:00Z"');
+      const again = member === "id" ? '"id":222' : `"${member}":"2024-02-02T00:00:00Z"`;
+      const result = parse(`{${members.join(",")},"data":{"id":5},${again}}`);
+      assert.equal(result.ok, false);
+      if (result.ok) return;
+      assert.equal(result.problem, "invalid_event");
+      assert.match(result.message, new RegExp(`"${member}" appears more than once`));
+    });
+  }
+
+  it("a duplicate spelled with an escape (\\u0069d) is still a duplicate", () => {
+    const result = parse('{"id":1,"type":"t","\\u0069d":2}');
+    assert.equal(result.ok, false);
+  });
+
+  it("duplicates of other members, or nested ids, are not the envelope's business", () => {
+    const result = parse('{"id":1,"type":"t","data":{"id":2,"id":3},"note":"a","note":"b"}');
+    assert.ok(result.ok);
+    assert.equal(result.envelope.id, "1");
+  });
+
+  it("property: any object with a repeated envelope member is refused; without one, the id is exact", () => {
+    const envelopeMembers = ["id", "type", "occurred_at", "created_at"] as const;
+    const otherKey = fc
+      .string({ maxLength: 8 })
+      .filter((k) => !(envelopeMembers as readonly string[]).includes(k));
+    const jsonValue = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v));
+    const member = fc.oneof(
+      fc.tuple(otherKey, jsonValue),
+      // Nested objects that carry the same names must not count.
+      fc.tuple(otherKey, fc.constant('{"id":7,"type":"nested"}')),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(member, { maxLength: 6 }),
+        fc.bigInt({ min: 0n, max: 10n ** 20n }),
+        fc.option(fc.constantFrom(...envelopeMembers), { nil: undefined }),
+        fc.nat(),
+        fc.constantFrom("", " ", "\n  "),
+        (others, id, duplicated, position, space) => {
+          const members: string[] = others.map(([k, v]) => `${JSON.stringify(k)}:${space}${v}`);
+          const insert = (text: string, at: number) => members.splice(at % (members.length + 1), 0, text);
+          insert(`"id":${space}${id}`, position);
+          insert('"type":"/shipment#created"', position >> 3);
+          // Once more for id and type (already there), twice for the timestamps.
+          if (duplicated === "id") insert(`${space}"id"${space}:${id + 1n}`, position >> 6);
+          else if (duplicated === "type") insert('"type":"/shipment#updated"', position >> 6);
+          else if (duplicated !== undefined) {
+            insert(`"${duplicated}":"2024-01-01"`, position >> 6);
+            insert(`${space}"${duplicated}"${space}:"2024-01-02"`, position >> 9);
+          }
+          const result = parse(`{${space}${members.join(`,${space}`)}${space}}`);
+          if (duplicated === undefined) {
+            assert.ok(result.ok, result.ok ? "" : result.message);
+            assert.equal(result.envelope.id, String(id));
+          } else {
+            assert.equal(result.ok, false);
+            if (!result.ok)
+              assert.match(result.message, new RegExp(`"${duplicated}" appears more than once`));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { rawTopLevelMember } from "./top-level-member.js";
+import { scanTopLevelMembers } from "./top-level-member.js";
 
 /** Every stored Logistics API event id starts with this, so it can never equal a freight id. */
 export const LOGISTICS_ID_PREFIX = "logistics:";
@@ -22,6 +22,9 @@ export type EnvelopeResult =
 export const MAX_ID_LENGTH = 256;
 export const MAX_TYPE_LENGTH = 256;
 
+/** The members portcall reads; each must appear once, or stores and views could disagree. */
+const ENVELOPE_MEMBERS = ["id", "type", "occurred_at", "created_at"] as const;
+
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
 
@@ -33,8 +36,15 @@ export function parseEnvelope(body: Uint8Array): EnvelopeResult {
   const decoded = decodeJsonObject(body, "a Flexport event");
   if (!decoded.ok) return decoded;
   const { text, value: event } = decoded;
+  const scan = scanTopLevelMembers(text, ENVELOPE_MEMBERS);
+  if (scan.duplicate !== undefined) {
+    return invalid(
+      "invalid_event",
+      `field "${scan.duplicate}" appears more than once at the top level; an ambiguous event is not guessed`,
+    );
+  }
 
-  const id = readId(event.id, text);
+  const id = readId(event.id, scan.raw.id ?? "");
   if (typeof id !== "string") return id;
   if (id.startsWith(LOGISTICS_ID_PREFIX)) {
     return invalid("invalid_event", `field "id" must not start with "${LOGISTICS_ID_PREFIX}"`);
@@ -84,23 +94,17 @@ export function decodeJsonObject(body: Uint8Array, what: string): DecodedObject 
   return { ok: true, text, value: value as Record<string, unknown> };
 }
 
-function readId(parsed: unknown, text: string): string | EnvelopeResult {
+function readId(parsed: unknown, rawId: string): string | EnvelopeResult {
   if (parsed === undefined || parsed === null) return invalid("invalid_event", 'field "id" is required');
   let id: string;
   if (typeof parsed === "string") {
     id = parsed;
   } else if (typeof parsed === "number") {
-    // The parsed number may have been rounded; the source token is the truth. The usual
-    // case (a safe integer, written canonically, first member or nearly) needs no full scan.
-    const first = rawTopLevelMember(text, "id", { first: true });
-    const raw =
-      Number.isSafeInteger(parsed) && first === String(parsed)
-        ? first
-        : (rawTopLevelMember(text, "id") ?? "");
-    if (!INTEGER.test(raw)) {
+    // The parsed number may have been rounded; the source token is the truth.
+    if (!INTEGER.test(rawId)) {
       return invalid("invalid_event", 'field "id" must be an integer or a string');
     }
-    id = raw;
+    id = rawId;
   } else {
     return invalid("invalid_event", 'field "id" must be an integer or a string');
   }

@@ -7,6 +7,7 @@ export const ERRORS = {
   unauthorized: { status: 401, message: "missing or invalid webhook signature" },
   invalid_json: { status: 400, message: "body is not valid JSON" },
   invalid_event: { status: 400, message: "body is not a Flexport event" },
+  bad_request: { status: 400, message: "the request could not be read" },
   payload_too_large: { status: 413, message: "body is larger than the configured limit" },
   not_found: { status: 404, message: "no such route" },
   method_not_allowed: { status: 405, message: "method not allowed" },

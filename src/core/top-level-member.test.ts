@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { rawTopLevelMember } from "./top-level-member.js";
+import { rawTopLevelMember, scanTopLevelMembers } from "./top-level-member.js";
 
 describe("rawTopLevelMember", () => {
   it("number above 2^53 → exact source text", () => {
@@ -40,5 +40,13 @@ describe("rawTopLevelMember", () => {
     assert.equal(rawTopLevelMember('{"type":"x"}', "id"), undefined);
     assert.equal(rawTopLevelMember("[1,2]", "id"), undefined);
     assert.equal(rawTopLevelMember("{}", "id"), undefined);
+  });
+});
+
+describe("scanTopLevelMembers", () => {
+  it("wanted members → their raw text; a repeated one → named as the duplicate", () => {
+    const scan = scanTopLevelMembers('{"id":9007199254740993,"x":{"id":1},"type":"t"}', ["id", "type"]);
+    assert.deepEqual(scan, { raw: { id: "9007199254740993", type: '"t"' }, duplicate: undefined });
+    assert.equal(scanTopLevelMembers('{"type":"a","id":1,"type":"b"}', ["id", "type"]).duplicate, "type");
   });
 });

@@ -5,18 +5,60 @@
  *
  * Why: JSON.parse turns `{"id": 9007199254740993}` into 9007199254740992, and the event id
  * is our deduplication key. Node 20 has no JSON.parse source-text access, so we read the
- * token ourselves, skipping nested values without building them. With `first`, stops at the
- * first occurrence (the caller then checks it against what JSON.parse kept).
+ * token ourselves, skipping nested values without building them.
  */
-export function rawTopLevelMember(
-  json: string,
-  key: string,
-  options: { first?: boolean } = {},
-): string | undefined {
-  let i = skipWhitespace(json, 0);
-  if (json.charCodeAt(i) !== OPEN_BRACE) return undefined;
-  i = skipWhitespace(json, i + 1);
+export function rawTopLevelMember(json: string, key: string): string | undefined {
   let found: string | undefined;
+  walkTopLevel(json, (name, start, end) => {
+    if (name === key) found = json.slice(start, end);
+    return false;
+  });
+  return found;
+}
+
+/** [start, end) of a top-level member's value in the source text (the last, as JSON.parse), or undefined. */
+export function topLevelMemberSpan(json: string, key: string): readonly [number, number] | undefined {
+  let span: [number, number] | undefined;
+  walkTopLevel(json, (name, start, end) => {
+    if (name === key) span = [start, end];
+    return false;
+  });
+  return span;
+}
+
+export interface TopLevelScan {
+  /** The raw source text of each wanted member's value (absent members are missing). */
+  readonly raw: Partial<Record<string, string>>;
+  /** The first wanted member found twice; the scan stops there. */
+  readonly duplicate: string | undefined;
+}
+
+/**
+ * One pass over the top-level members of a valid JSON object: the raw value text of each
+ * member in `wanted`, and the first of them that appears twice. JSON.parse keeps the last
+ * of duplicated names, SQLite's json_extract the first, so such a body has no one meaning
+ * (RFC 8259 §4, RFC 7493 §2.3).
+ */
+export function scanTopLevelMembers(json: string, wanted: readonly string[]): TopLevelScan {
+  const raw: Partial<Record<string, string>> = {};
+  let duplicate: string | undefined;
+  walkTopLevel(json, (name, start, end) => {
+    if (!wanted.includes(name)) return false;
+    if (raw[name] !== undefined) {
+      duplicate = name;
+      return true;
+    }
+    raw[name] = json.slice(start, end);
+    return false;
+  });
+  return { raw, duplicate };
+}
+
+/** Calls `visit` with each top-level member's decoded name and value bounds; true stops. */
+function walkTopLevel(json: string, visit: (name: string, start: number, end: number) => boolean): void {
+  let i = skipWhitespace(json, 0);
+  if (json.charCodeAt(i) !== OPEN_BRACE) return;
+  i = skipWhitespace(json, i + 1);
   while (i < json.length && json.charCodeAt(i) !== CLOSE_BRACE) {
     const keyEnd = endOfString(json, i);
     const rawKey = json.slice(i, keyEnd);
@@ -24,14 +66,10 @@ export function rawTopLevelMember(
     i = skipWhitespace(json, keyEnd);
     i = skipWhitespace(json, i + 1); // the colon
     const valueEnd = endOfValue(json, i);
-    if (name === key) {
-      found = json.slice(i, valueEnd);
-      if (options.first) return found;
-    }
+    if (visit(name, i, valueEnd)) return;
     i = skipWhitespace(json, valueEnd);
     if (json.charCodeAt(i) === COMMA) i = skipWhitespace(json, i + 1);
   }
-  return found;
 }
 
 const OPEN_BRACE = 0x7b;

@@ -1,5 +1,6 @@
 import type { Archive } from "../archive/archive.js";
 import { openArchive } from "../archive/open-archive.js";
+import type { RejectArchive } from "../archive/rejects.js";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { resolveSecrets } from "../config/secrets.js";
 import type { EventRecorder } from "../core/event-recorder.js";
@@ -34,7 +35,7 @@ export async function createFunctionRuntime(
       "ARCHIVE_URL or BIGQUERY_TABLE (or both) must be set: the function keeps events there",
     ]);
   }
-  const archive: Archive | undefined =
+  const archive: (Archive & RejectArchive) | undefined =
     exportConfig.archiveUrl === undefined ? undefined : await openArchive(exportConfig.archiveUrl);
   // No client-side retries: a failed insert answers 503 at once and Flexport delivers again.
   const bigquery =

@@ -1,6 +1,7 @@
 import type { Request, Response } from "@google-cloud/functions-framework";
 import { errorBody } from "../core/errors.js";
 import { receive, signatureHeadersFrom } from "../core/receive.js";
+import { answerFrameworkErrorsWith } from "./framework-errors.js";
 import { createFunctionLog } from "./function-log.js";
 import { createFunctionRuntime, type FunctionRuntime } from "./function-runtime.js";
 
@@ -43,3 +44,6 @@ export async function flexportWebhook(req: Request, res: Response): Promise<void
   });
   res.status(result.status).set(result.headers).json(result.body);
 }
+
+// Bodies the framework fails to parse reach flexportWebhook too, never its HTML error page.
+answerFrameworkErrorsWith(flexportWebhook);

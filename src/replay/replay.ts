@@ -3,6 +3,7 @@ import { LOGISTICS_ID_PREFIX } from "../core/envelope.js";
 import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { signatureAlgorithmOf, verifiedEvent } from "../core/verified-event.js";
 import type { EventStore } from "../stores/store.js";
+import { timeBounds } from "../time-bounds.js";
 
 export interface ReplayCounts {
   /** Objects read from the archive within the range. */
@@ -55,29 +56,12 @@ export interface ReplayOptions {
 export const DEFAULT_CONCURRENCY = 1024;
 export const MAX_PROBLEMS = 100;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
-/**
- * `--since`/`--until` as given: a date (YYYY-MM-DD, whole UTC days, both inclusive) or an
- * ISO-8601 time (inclusive). Throws a message naming the option.
- */
+/** `--since`/`--until` (see time-bounds.ts) as archive partitions and received_at bounds. */
 export function parseReplayRange(since: string | undefined, until: string | undefined): ReplayRange {
-  const bound = (name: string, value: string, end: boolean) => {
-    const ms = Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
-    if (Number.isNaN(ms))
-      throw new Error(`${name}: "${value}" is not a date (YYYY-MM-DD) or an ISO-8601 time`);
-    const exclusiveEnd = end ? (DATE.test(value) ? ms + DAY_MS : ms + 1) : ms;
-    return { date: new Date(end ? exclusiveEnd - 1 : ms).toISOString().slice(0, 10), ms: exclusiveEnd };
-  };
-  const from = since === undefined ? undefined : bound("--since", since, false);
-  const to = until === undefined ? undefined : bound("--until", until, true);
-  if (from !== undefined && to !== undefined && from.ms >= to.ms) {
-    throw new Error(`--since (${since}) must be before --until (${until})`);
-  }
+  const bounds = timeBounds(since, until);
   return {
-    ...(from !== undefined ? { sinceDate: from.date, fromMs: from.ms } : {}),
-    ...(to !== undefined ? { untilDate: to.date, toMs: to.ms } : {}),
+    ...(bounds.since !== undefined ? { sinceDate: bounds.since.date, fromMs: bounds.since.ms } : {}),
+    ...(bounds.until !== undefined ? { untilDate: bounds.until.date, toMs: bounds.until.ms + 1 } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/errors.js";
@@ -12,9 +12,11 @@ import {
 } from "../sources/source-registry.js";
 import type { EventStore } from "../stores/store.js";
 import { DeliveryLog } from "./delivery-log.js";
+import { createDirectWebhook, type WebhookAnswer } from "./direct-webhook.js";
 import type { ReceiverMetrics } from "./metrics.js";
 import { OneAtATime } from "./one-at-a-time.js";
 import { StoreHealth } from "./store-health.js";
+import { traceFieldsOf } from "./trace-context.js";
 import { withTimeout } from "./with-timeout.js";
 
 export const WEBHOOK_PATH = "/webhooks/flexport";
@@ -65,6 +67,59 @@ export function buildApp(deps: AppDeps) {
   const health = new StoreHealth(logger);
   const largeBodies = new OneAtATime();
   const deliveries = deps.deliveries ?? new DeliveryLog();
+  let closing = false;
+
+  /** One delivery, whichever path it came by: the direct node:http one or Fastify's route. */
+  const deliverWebhook = async (
+    source: ConfiguredSource,
+    body: Buffer,
+    headers: IncomingHttpHeaders,
+  ): Promise<WebhookAnswer> => {
+    const started = performance.now();
+    const deliver = () => receiveFor(source.receiving, body, (name) => headers[name], store);
+    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
+    const ms = performance.now() - started;
+    const name = source.receiving.name;
+    metrics.delivered(result.outcome, ms / 1000, result.log.reason, name);
+    deliveries.add(result.outcome);
+    if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error", started);
+    else if (result.status === 200) health.succeeded(started);
+
+    const accepted = result.outcome === "stored" || result.outcome === "duplicate";
+    // The line is only built when it will be written: at LOG_LEVEL=warn a 200 writes none.
+    if (!accepted || logger.isLevelEnabled("info")) {
+      const line = {
+        ...traceFieldsOf((header) => headers[header]),
+        ...result.log,
+        error: undefined,
+        source: name,
+        outcome: result.outcome,
+        status: result.status,
+        bytes: body.byteLength,
+        ms: Math.round(ms * 100) / 100,
+      };
+      if (accepted) logger.info(line, "delivery");
+      else logger.warn(line, "delivery");
+    }
+    return { status: result.status, headers: result.headers, body: result.body };
+  };
+  // The same lookup as the Fastify routes below; anything it does not place goes to them.
+  const direct = createDirectWebhook({
+    route: (method, path) => {
+      if (method !== "POST" && method !== "PUT") return undefined;
+      const source =
+        path === WEBHOOK_PATH
+          ? defaultSource
+          : path.startsWith(`${WEBHOOK_PATH}/`)
+            ? sources.get(path.slice(WEBHOOK_PATH.length + 1))
+            : undefined;
+      return source?.methods.includes(method) ? source : undefined;
+    },
+    maxBodyBytes: receiveConfig.maxBodyBytes,
+    deliver: deliverWebhook,
+    closing: () => closing,
+    logger,
+  });
 
   const app = Fastify({
     loggerInstance: logger,
@@ -87,8 +142,14 @@ export function buildApp(deps: AppDeps) {
           keepAliveTimeout: timeouts.keepAliveTimeoutMs,
           connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs),
         },
-        handler,
+        (req, res) => {
+          if (!direct(req, res)) handler(req, res);
+        },
       ),
+  });
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
   });
 
   // Every body arrives as the exact bytes sent, whatever its content type: the signature
@@ -109,37 +170,6 @@ export function buildApp(deps: AppDeps) {
     done();
   };
 
-  const deliver = async (
-    source: ConfiguredSource,
-    request: { body: unknown; headers: Record<string, string | string[] | undefined> },
-    reply: FastifyReply,
-  ) => {
-    const started = performance.now();
-    const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
-    const run = () => receiveFor(source.receiving, body, (name) => request.headers[name], store);
-    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(run) : await run();
-    const ms = performance.now() - started;
-    const name = source.receiving.name;
-    metrics.delivered(result.outcome, ms / 1000, result.log.reason, name);
-    deliveries.add(result.outcome);
-    if (result.outcome === "store_unavailable") health.failed(result.log.error ?? "unknown error", started);
-    else if (result.status === 200) health.succeeded(started);
-
-    const line = {
-      ...result.log,
-      error: undefined,
-      source: name,
-      outcome: result.outcome,
-      status: result.status,
-      bytes: body.byteLength,
-      ms: Math.round(ms * 100) / 100,
-    };
-    if (result.outcome === "stored" || result.outcome === "duplicate") logger.info(line, "delivery");
-    else logger.warn(line, "delivery");
-
-    return reply.code(result.status).headers(result.headers).send(result.body);
-  };
-
   // One lookup in a map built at start: routing costs nothing measurable per delivery.
   const route = (named: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const name = named ? (request.params as { source?: string }).source : DEFAULT_SOURCE;
@@ -148,7 +178,12 @@ export function buildApp(deps: AppDeps) {
     if (!source.methods.includes(request.method as "POST" | "PUT")) {
       return sendError(reply.header("allow", source.methods.join(", ")), "method_not_allowed");
     }
-    return deliver(source, request, reply);
+    const answer = await deliverWebhook(
+      source,
+      Buffer.isBuffer(request.body) ? request.body : EMPTY,
+      request.headers,
+    );
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   };
 
   for (const [url, named] of [

@@ -1,6 +1,7 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import type { DeliveryOutcome } from "../core/receive.js";
+import { exportFailedLast, type Outbox, type SinkStatus } from "../stores/outbox.js";
 import type { CommitObserver } from "../stores/store.js";
 
 /** Prometheus metrics of one receiver; a registry per instance so tests can build many. */
@@ -74,6 +75,47 @@ export class ReceiverMetrics implements CommitObserver {
     if (outcome === "quarantined" && rejectReason !== undefined) {
       this.rejects.inc({ reason: rejectReason, source });
     }
+  }
+
+  /**
+   * The export backlog as gauges, read from the outbox at each scrape: what `portcall status`
+   * shows, so an alert fires on a stuck exporter without anyone running a command.
+   */
+  watchOutbox(outbox: Outbox): void {
+    let scrape: Promise<SinkStatus[]> | undefined;
+    // One outbox query per scrape, shared by the three gauges.
+    const sinks = () => {
+      scrape ??= outbox.status().finally(() => setTimeout(() => (scrape = undefined), 0));
+      return scrape;
+    };
+    const gauge = (name: string, help: string, value: (s: SinkStatus, now: number) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["sink"] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          const now = Date.now();
+          for (const s of await sinks()) if (s.enabled) this.set({ sink: s.sink }, value(s, now));
+        },
+      });
+    gauge(
+      "portcall_export_backlog_events",
+      "Events committed but not yet exported, per sink.",
+      (s) => s.backlog,
+    );
+    gauge(
+      "portcall_export_oldest_pending_age_seconds",
+      "Age of the oldest event not yet exported, per sink (0 with no backlog).",
+      (s, now) =>
+        s.oldestPendingAt === null ? 0 : Math.max(0, (now - Date.parse(s.oldestPendingAt)) / 1000),
+    );
+    gauge(
+      "portcall_export_last_failed",
+      "1 while events wait and the sink's most recent export attempt failed, else 0.",
+      (s) => (exportFailedLast(s) ? 1 : 0),
+    );
   }
 
   committed(batchSize: number, seconds: number, ok: boolean): void {

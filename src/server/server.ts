@@ -57,6 +57,8 @@ export async function startServer(
     },
   });
   let exporter: RunningExporter | undefined;
+  let app: App | undefined;
+  let address: string;
   let alerts: AlertSinks | undefined;
   let reconciler: { stop(): Promise<void> } | undefined;
   let alertsConfig: AlertsConfig | undefined;
@@ -103,31 +105,40 @@ export async function startServer(
         },
       };
     }
+    metrics.watchOutbox(store.outbox());
+    app = buildApp({
+      store,
+      logger,
+      metrics,
+      receiveConfig,
+      sources,
+      timeouts: config,
+      ...(config.ui.enabled && uiPassword !== undefined
+        ? {
+            dashboard: {
+              password: uiPassword,
+              trustedHeader: config.ui.trustedHeader,
+              sessionHours: config.ui.sessionHours,
+            },
+          }
+        : {}),
+    });
+    address = await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+      throw listenError(error, config.host, config.port);
+    });
   } catch (error) {
+    // Whatever failed, nothing may keep the process alive: the exporter's timers, the
+    // store's writer thread or pool, a half-started HTTP server.
+    await app?.close().catch(() => undefined);
+    await exporter?.stop().catch(() => undefined);
+    await reconciler?.stop().catch(() => undefined);
+    watch?.stop();
     await alerts?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
 
-  const app = buildApp({
-    store,
-    logger,
-    metrics,
-    receiveConfig,
-    sources,
-    timeouts: config,
-    ...(config.ui.enabled && uiPassword !== undefined
-      ? {
-          dashboard: {
-            password: uiPassword,
-            trustedHeader: config.ui.trustedHeader,
-            sessionHours: config.ui.sessionHours,
-          },
-        }
-      : {}),
-  });
-  const address = await app.listen({ host: config.host, port: config.port });
-
+  const running = app;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -136,10 +147,10 @@ export async function startServer(
           { timeoutMs: config.shutdownTimeoutMs },
           "shutdown: in-flight requests took too long; closing",
         );
-        app.server.closeAllConnections();
+        running.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       try {
-        await app.close();
+        await running.close();
       } finally {
         clearTimeout(deadline);
         watch?.stop();
@@ -151,7 +162,22 @@ export async function startServer(
     })();
     return closing;
   };
-  return { app, store, url: address, close };
+  return { app: running, store, url: address, close };
+}
+
+/** Why the server could not listen, in terms of the variables that choose where. */
+function listenError(error: unknown, host: string, port: number): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${host}:${port}`;
+  const why =
+    code === "EADDRINUSE"
+      ? `${where} is already in use by another process; set PORT (or HOST) to a free address`
+      : code === "EACCES"
+        ? `not allowed to listen on ${where} (ports below 1024 need privileges); check PORT`
+        : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN"
+          ? `${host} is not an address of this machine; check HOST`
+          : `cannot listen on ${where} (${error instanceof Error ? error.message : String(error)}); check HOST and PORT`;
+  return new Error(`cannot start the HTTP server: ${why}`, { cause: error });
 }
 
 /** PORTCALL_RECONCILE_EVERY: the backfill on a schedule (its modules load only when it is set). */

@@ -21,6 +21,23 @@ export function listEventsSql(
   placeholder: (n: number) => string,
   noLimit: number | null,
 ): { readonly sql: string; readonly params: unknown[] } {
+  const { where, params } = eventsWhere(query, placeholder);
+  params.push(query.limit ?? noLimit);
+  const sql = `SELECT ${EVENT_COLUMNS} FROM flexport_events ${where}
+    ORDER BY received_at DESC, id DESC LIMIT ${placeholder(params.length)}`;
+  return { sql, params };
+}
+
+/** `SELECT count(*) AS n` of the events a query's filters match. */
+export function countEventsSql(
+  query: EventQuery,
+  placeholder: (n: number) => string,
+): { readonly sql: string; readonly params: unknown[] } {
+  const { where, params } = eventsWhere(query, placeholder);
+  return { sql: `SELECT count(*) AS n FROM flexport_events ${where}`, params };
+}
+
+function eventsWhere(query: EventQuery, placeholder: (n: number) => string) {
   const where: string[] = [];
   const params: unknown[] = [];
   if (query.type !== undefined) {
@@ -35,11 +52,18 @@ export function listEventsSql(
     params.push(query.since);
     where.push(`received_at >= ${placeholder(params.length)}`);
   }
-  params.push(query.limit ?? noLimit);
-  const sql = `SELECT ${EVENT_COLUMNS} FROM flexport_events
-    ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY received_at DESC, id DESC LIMIT ${placeholder(params.length)}`;
-  return { sql, params };
+  return { where: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", params };
+}
+
+/** Hashes are lower-case hex, so a prefix range is exact and uses the primary key. */
+export const REJECT_PREFIX_SQL = (placeholder: (n: number) => string) =>
+  `SELECT payload_sha256 FROM flexport_rejects
+    WHERE payload_sha256 >= ${placeholder(1)} AND payload_sha256 < ${placeholder(2)}
+    ORDER BY payload_sha256 LIMIT ${placeholder(3)}`;
+
+/** [prefix, the first string after every string that starts with it) for a hex prefix. */
+export function hexPrefixRange(prefix: string): [string, string] {
+  return [prefix, `${prefix}g`];
 }
 
 /** The flexport_events columns of a KeptEvent, for queries that join them in (the outbox). */

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { redactUrl } from "../config/env.js";
+import { ConfigError, redactUrl } from "../config/env.js";
 import type { PostgresStoreOptions } from "./postgres/postgres-store.js";
 import type { CommitObserver, EventStore } from "./store.js";
 
@@ -32,16 +32,16 @@ export function parseDatabaseUrl(url: string): StoreLocation {
     let path = url.slice("sqlite:".length);
     if (path.startsWith("//")) path = path.slice(2);
     if (path === "" || path === ":memory:") {
-      throw new Error(`DATABASE_URL: "${url}" needs a file path, e.g. sqlite:./data/portcall.db`);
+      throw new ConfigError([`DATABASE_URL: "${url}" needs a file path, e.g. sqlite:./data/portcall.db`]);
     }
     return { dialect: "sqlite", filename: resolve(path) };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     return { dialect: "postgres", connectionString: url };
   }
-  throw new Error(
+  throw new ConfigError([
     `DATABASE_URL: unsupported scheme in "${redactUrl(url)}"; use sqlite:<path> or postgres://user@host/db`,
-  );
+  ]);
 }
 
 /** Opens the store a DATABASE_URL names. Drivers load lazily: SQLite users never load pg. */

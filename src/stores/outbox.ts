@@ -83,3 +83,14 @@ export interface Outbox {
   /** Puts the selected dead letters back in the queue, due now, attempts from 0; returns how many. */
   retryDead(selection: DeadLetterSelection): Promise<number>;
 }
+
+/**
+ * Events wait and the sink's most recent attempt failed (an error newer than its last
+ * success). With nothing pending, an old error (say, a row set aside as a dead letter) is
+ * history, not a failing export.
+ */
+export function exportFailedLast(s: SinkStatus): boolean {
+  return (
+    s.backlog > 0 && s.lastErrorAt !== null && (s.lastSuccessAt === null || s.lastErrorAt > s.lastSuccessAt)
+  );
+}

@@ -79,14 +79,23 @@ export interface EventStore extends EventRecorder {
   readonly dialect: "sqlite" | "postgres";
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<MigrationResult[]>;
+  /**
+   * The migration versions recorded in this database (PostgreSQL: this schema), or undefined
+   * when it holds no portcall tables at all. Creates nothing: read-only commands ask this.
+   */
+  appliedMigrations(): Promise<ReadonlySet<number> | undefined>;
   /** Resolves when the store can take a write now; rejects with the reason otherwise. */
   ping(): Promise<void>;
   /** Stores an event only if its id is unknown, without counting a delivery (backfill, replay). */
   insertIfAbsent(event: VerifiedEvent, receivedAt: Date): Promise<boolean>;
   listEvents(query: EventQuery): Promise<EventSummary[]>;
+  /** How many events match the query's filters (its limit is ignored). */
+  countEvents(query: EventQuery): Promise<number>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
   listRejects(query: RejectQuery): Promise<RejectSummary[]>;
   getReject(payloadSha256: string): Promise<StoredReject | undefined>;
+  /** The full hashes of up to `limit` quarantined bodies whose hash starts with a hex prefix. */
+  rejectHashesStartingWith(prefix: string, limit: number): Promise<string[]>;
   /** The export outbox in this store's database; the store owns it and closes it. */
   outbox(): Outbox;
   /** Alerts sent and pending, and what derives them (ETA history, leases); owned by the store. */

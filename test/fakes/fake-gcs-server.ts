@@ -21,6 +21,8 @@ export interface FakeGcsServer {
   readonly objects: Map<string, FakeObject>;
   /** Answers the next `count` requests with `status` (to test retries). */
   failNext(count: number, status?: number): void;
+  /** Buckets that do not exist: listing one answers 404, as Cloud Storage does. */
+  readonly missingBuckets: Set<string>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startFakeGcsServer(): Promise<FakeGcsServer> {
   const requests: RecordedRequest[] = [];
   const uploads: RecordedUpload[] = [];
   const objects = new Map<string, FakeObject>();
+  const missingBuckets = new Set<string>();
   let generation = 1_700_000_000_000_000;
   let failures = { count: 0, status: 503 };
 
@@ -177,6 +180,9 @@ export async function startFakeGcsServer(): Promise<FakeGcsServer> {
   }
 
   function handleList(bucket: string, query: Record<string, string>, res: ServerResponse): void {
+    if (missingBuckets.has(bucket)) {
+      return sendError(res, 404, "The specified bucket does not exist.", "notFound");
+    }
     const prefix = query.prefix ?? "";
     const names = [...objects.values()]
       .filter((o) => o.bucket === bucket && o.name.startsWith(prefix))
@@ -204,6 +210,7 @@ export async function startFakeGcsServer(): Promise<FakeGcsServer> {
     requests,
     uploads,
     objects,
+    missingBuckets,
     failNext(count, status = 503) {
       failures = { count, status };
     },

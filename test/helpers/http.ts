@@ -21,6 +21,8 @@ export interface TestAppOptions {
   maxBodyBytes?: number;
   /** When given, every log line (at trace level) is pushed here; otherwise nothing is logged. */
   logLines?: string[];
+  /** Log format when logLines is given (default json); gcp uses the project "test-project". */
+  logFormat?: "json" | "gcp";
   /** Turns the dashboard on under /ui/. */
   dashboard?: import("../../src/server/app.js").AppDeps["dashboard"];
   /** A `sources:` section, as PORTCALL_CONFIG would hold it. */
@@ -45,7 +47,12 @@ export function buildTestApp(store: EventStore, options: TestAppOptions = {}): A
   };
   return buildApp({
     store,
-    logger: createLogger(lines ? "trace" : "silent", destination),
+    logger: createLogger({
+      level: lines ? "trace" : "silent",
+      format: options.logFormat ?? "json",
+      project: "test-project",
+      destination,
+    }),
     metrics: options.metrics ?? new ReceiverMetrics({ defaultMetrics: false }),
     receiveConfig,
     sources: createSourceRegistry(options.sources, { defaultSource: receiveConfig }),

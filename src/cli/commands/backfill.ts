@@ -4,7 +4,8 @@ import type { Config } from "../../config/config.js";
 import { readConfigFile } from "../../config/config-file-schema.js";
 import { parseLogisticsEnvelope } from "../../core/logistics-envelope.js";
 import type { EventOrigin } from "../../core/verified-event.js";
-import { type CliContext, isoOption, UsageError } from "../context.js";
+import { timeBounds } from "../../time-bounds.js";
+import { type CliContext, timeOptions, UsageError } from "../context.js";
 import { formatTable, printJson } from "../table.js";
 
 /** Beyond this many, the table of missing events is cut short (--json lists them all). */
@@ -14,12 +15,18 @@ export function registerBackfill(program: Command, cli: CliContext): void {
   program
     .command("backfill")
     .description("fetch events from Flexport's events API and store the ones the webhooks missed")
-    .requiredOption("--since <iso>", "first occurred_at to fetch (inclusive)")
-    .option("--until <iso>", "last occurred_at to fetch (inclusive); default: now")
-    .option("--type <type>", "only events of this type, e.g. /shipment#arrived")
+    .requiredOption(
+      "--since <date>",
+      "first occurred_at to fetch: a date (YYYY-MM-DD, from its start) or ISO-8601 time, inclusive (required)",
+    )
+    .option(
+      "--until <date>",
+      "last occurred_at to fetch: a date (YYYY-MM-DD, the whole day) or ISO-8601 time, inclusive (default: no upper bound)",
+    )
+    .option("--type <type>", "only events of this type, e.g. /shipment#arrived (default: every type)")
     .option(
       "--source <name>",
-      "record the events under this source of PORTCALL_CONFIG (a logistics source reads the Logistics API)",
+      "record the events under this source of PORTCALL_CONFIG; a logistics source reads the Logistics API (default: the default freight source)",
     )
     .option("--dry-run", "report the missing events without storing anything")
     .option("--json", "print the summary as JSON for scripts")
@@ -32,10 +39,9 @@ export function registerBackfill(program: Command, cli: CliContext): void {
         dryRun?: boolean;
         json?: boolean;
       }) => {
-        const since = isoOption("--since", options.since) as string;
-        const until = isoOption("--until", options.until);
-        if (until !== undefined && until < since)
-          throw new UsageError(`--until (${until}) is before --since (${since})`);
+        const bounds = timeOptions(() => timeBounds(options.since, options.until));
+        const since = bounds.since?.iso as string;
+        const until = bounds.until?.iso;
         const [
           { runBackfill },
           { loadFlexportApiConfig, loadLogisticsApiConfig },
@@ -48,7 +54,7 @@ export function registerBackfill(program: Command, cli: CliContext): void {
         const source = backfillSource(cli.config(), options.source);
         const api =
           source?.api === "logistics" ? loadLogisticsApiConfig(cli.env) : loadFlexportApiConfig(cli.env);
-        await cli.withStore(async (store, config) => {
+        await cli.withWritableStore(async (store, config) => {
           const client = openFlexportEventsClient(api, {
             api: source?.api ?? "freight",
             dataDir: config.dataDir,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type CliContext, UsageError } from "../context.js";
-import { printJson } from "../table.js";
+import { printable, printJson } from "../table.js";
 
 export function registerEvent(program: Command, cli: CliContext): void {
   program
@@ -8,7 +8,8 @@ export function registerEvent(program: Command, cli: CliContext): void {
     .description("show one stored event")
     .argument("<id>", "Flexport event id")
     .option("--raw", "write the exact stored bytes to stdout, nothing else")
-    .action(async (id: string, options: { raw?: boolean }) => {
+    .option("--json", "print the stored fields and the parsed payload as JSON for scripts")
+    .action(async (id: string, options: { raw?: boolean; json?: boolean }) => {
       await cli.withStore(async (store) => {
         const event = await store.getEvent(id);
         if (event === undefined) throw new UsageError(`no event with id ${id}`);
@@ -25,7 +26,18 @@ export function registerEvent(program: Command, cli: CliContext): void {
         } catch {
           // Stored events always parse; keep the text if one somehow does not.
         }
-        printJson({ ...summary, payload: parsed });
+        if (options.json) {
+          printJson({ ...summary, payload: parsed });
+          return;
+        }
+        // For people: the stored fields, then the payload indented (JSON escapes every
+        // control character, so a supplier's text cannot drive the terminal).
+        const fields = Object.entries(summary);
+        const width = Math.max(...fields.map(([name]) => name.length));
+        const lines = fields.map(
+          ([name, value]) => `${name.padEnd(width)}  ${printable(String(value ?? "-"))}`,
+        );
+        process.stdout.write(`${lines.join("\n")}\npayload\n${JSON.stringify(parsed, null, 2)}\n`);
       });
     });
 }

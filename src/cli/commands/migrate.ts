@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { configuredBigQuery } from "../../export/configured-sinks.js";
-import { type CliContext, openConfiguredStore } from "../context.js";
+import { type CliContext, explainStoreError, openConfiguredStore } from "../context.js";
 import { formatTable } from "../table.js";
 
 export function registerMigrate(program: Command, cli: CliContext): void {
@@ -8,9 +8,12 @@ export function registerMigrate(program: Command, cli: CliContext): void {
     .command("migrate")
     .description("create or upgrade the database schema (serve also does this at start)")
     .action(async () => {
-      const store = await openConfiguredStore(cli.config());
+      const config = cli.config();
+      const store = await openConfiguredStore(config);
       try {
-        const results = await store.migrate();
+        const results = await store.migrate().catch((error: unknown) => {
+          throw explainStoreError(error, config);
+        });
         process.stdout.write(
           `${formatTable(
             ["version", "name", "status"],

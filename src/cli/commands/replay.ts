@@ -1,21 +1,30 @@
 import type { Command } from "commander";
-import { sourceArchiveUrl } from "../../archive/archive.js";
+import { ArchiveNotFound, sourceArchiveUrl } from "../../archive/archive.js";
 import { openArchive } from "../../archive/open-archive.js";
 import { DEFAULT_SOURCE } from "../../core/event-recorder.js";
 import { createProgressLine } from "../../replay/progress-line.js";
-import { parseReplayRange, type ReplayCounts, type ReplayRange, replay } from "../../replay/replay.js";
+import { parseReplayRange, type ReplayCounts, replay } from "../../replay/replay.js";
 import { SOURCE_NAME } from "../../sources/sources-config.js";
-import { type CliContext, positiveIntOption, UsageError } from "../context.js";
-import { printJson } from "../table.js";
+import { type CliContext, positiveIntOption, timeOptions, UsageError } from "../context.js";
+import { printable, printJson } from "../table.js";
 
 export function registerReplay(program: Command, cli: CliContext): void {
   program
     .command("replay")
     .description("load archived raw events into the configured database, idempotently")
     .argument("<archive-url>", "file:<dir> or gs://<bucket>/<prefix>")
-    .option("--since <date>", "only events received on or after this date (YYYY-MM-DD) or ISO-8601 time")
-    .option("--until <date>", "only events received up to this date (inclusive) or ISO-8601 time")
-    .option("--source <name>", "replay the archive of this source (<archive-url>/source=<name>/)")
+    .option(
+      "--since <date>",
+      "only events received on or after this date (YYYY-MM-DD, from its start) or ISO-8601 time (default: no lower bound)",
+    )
+    .option(
+      "--until <date>",
+      "only events received up to this date (YYYY-MM-DD, the whole day) or ISO-8601 time, inclusive (default: no upper bound)",
+    )
+    .option(
+      "--source <name>",
+      "replay the archive of this source, <archive-url>/source=<name>/ (default: the default source's, at the root)",
+    )
     .option("--concurrency <n>", "objects read and written at once (default: 1024 for file:, 64 for gs://)")
     .option("--json", "print the summary as JSON for scripts")
     .action(
@@ -23,24 +32,20 @@ export function registerReplay(program: Command, cli: CliContext): void {
         url: string,
         options: { since?: string; until?: string; source?: string; concurrency?: string; json?: boolean },
       ) => {
-        let range: ReplayRange;
-        try {
-          range = parseReplayRange(options.since, options.until);
-        } catch (error) {
-          throw new UsageError(error instanceof Error ? error.message : String(error));
-        }
+        const range = timeOptions(() => parseReplayRange(options.since, options.until));
         const concurrency = positiveIntOption("--concurrency", options.concurrency);
         if (options.source !== undefined && !SOURCE_NAME.test(options.source)) {
           throw new UsageError(`--source: "${options.source}" is not a source name`);
         }
         const sourceName = options.source ?? DEFAULT_SOURCE;
-        const archive = await openArchive(sourceArchiveUrl(url, sourceName), { name: "archive-url" }).catch(
-          (error: unknown) => {
-            throw new UsageError(error instanceof Error ? error.message : String(error));
-          },
-        );
+        const archive = await openArchive(sourceArchiveUrl(url, sourceName), {
+          name: "archive-url",
+          mustExist: true,
+        }).catch((error: unknown) => {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        });
         const progress = createProgressLine();
-        await cli.withStore(async (store) => {
+        await cli.withWritableStore(async (store) => {
           const summary = await replay({
             archive,
             store,
@@ -48,6 +53,8 @@ export function registerReplay(program: Command, cli: CliContext): void {
             sourceName,
             ...(concurrency !== undefined ? { concurrency } : {}),
             onProgress: (counts) => progress.update(() => `replay: ${describe(counts)}`),
+          }).catch((error: unknown) => {
+            throw error instanceof ArchiveNotFound ? new UsageError(`archive-url: ${error.message}`) : error;
           });
           const rate = summary.seconds > 0 ? Math.round(summary.read / summary.seconds) : summary.read;
           progress.done(
@@ -73,7 +80,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
             );
           }
           for (const problem of summary.problems) {
-            process.stderr.write(`invalid: ${problem.key}: ${problem.reason}\n`);
+            process.stderr.write(`invalid: ${printable(problem.key)}: ${printable(problem.reason)}\n`);
           }
           if (summary.invalid > summary.problems.length) {
             process.stderr.write(`invalid: … and ${summary.invalid - summary.problems.length} more\n`);

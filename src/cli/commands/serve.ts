@@ -1,6 +1,7 @@
 import type { Command } from "commander";
+import { onGoogleCloud, resolveLogFormat } from "../../config/config.js";
 import { resolveSecrets, resolveUiPassword } from "../../config/secrets.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, explainStoreError } from "../context.js";
 
 export function registerServe(program: Command, cli: CliContext): void {
   program
@@ -18,7 +19,14 @@ export function registerServe(program: Command, cli: CliContext): void {
         import("../../server/server.js"),
         import("../../server/app.js"),
       ]);
-      const logger = createLogger(config.logLevel);
+      const env = cli.env;
+      const logger = createLogger({
+        level: config.logLevel,
+        format: resolveLogFormat(config.logFormat, env, process.stdout.isTTY === true),
+        ...(env.K_SERVICE !== undefined ? { service: env.K_SERVICE } : {}),
+        ...(env.GOOGLE_CLOUD_PROJECT !== undefined ? { project: env.GOOGLE_CLOUD_PROJECT } : {}),
+        detectProject: onGoogleCloud(env),
+      });
       if (secrets.source === "generated") {
         process.stderr.write(
           `\nNo FLEXPORT_WEBHOOK_SECRET was set, so portcall generated one and saved it (mode 0600) at\n` +
@@ -42,7 +50,11 @@ export function registerServe(program: Command, cli: CliContext): void {
             `(mode 0600) at\n  ${ui.path}\nSign in to the dashboard under /ui/ with it (PORTCALL_UI=false turns the dashboard off).\n\n`,
         );
       }
-      const server = await startServer(config, secrets, logger, cli.env, ui?.password);
+      const server = await startServer(config, secrets, logger, cli.env, ui?.password).catch(
+        (error: unknown) => {
+          throw explainStoreError(error, config);
+        },
+      );
       logger.info({ url: `${server.url}${WEBHOOK_PATH}` }, "listening");
       if (ui !== undefined) {
         logger.info(
@@ -51,18 +63,20 @@ export function registerServe(program: Command, cli: CliContext): void {
         );
       }
 
+      // Exit once the server is closed and the log flushed, rather than when the event loop
+      // drains: a background call (the log formatter asking the metadata server for the
+      // project, a client's idle socket) must not hold the process past Cloud Run's 10 s.
+      const exit = (code: number) => logger.flush(() => process.exit(code));
       const shutdown = (signal: string) => {
         logger.info({ signal }, "shutting down: finishing in-flight deliveries");
         server.close().then(
           () => {
             logger.info("stopped");
-            logger.flush();
-            process.exitCode = 0;
+            exit(0);
           },
           (error: unknown) => {
             logger.error({ err: error }, "shutdown failed");
-            logger.flush();
-            process.exitCode = 1;
+            exit(1);
           },
         );
       };

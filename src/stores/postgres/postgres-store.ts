@@ -1,6 +1,13 @@
 import pg from "pg";
 import type { AlertLog } from "../alert-log.js";
-import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
+import {
+  countEventsSql,
+  EVENT_COLUMNS,
+  hexPrefixRange,
+  listEventsSql,
+  REJECT_COLUMNS,
+  REJECT_PREFIX_SQL,
+} from "../event-queries.js";
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
 import type { Outbox } from "../outbox.js";
@@ -82,6 +89,16 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     return migrate(postgresMigrationLock(this.pool, this.options.schema));
   }
 
+  async appliedMigrations(): Promise<ReadonlySet<number> | undefined> {
+    const table = `${this.options.schema}.portcall_migrations`;
+    const { rows } = await this.pool.query<{ found: string | null }>("SELECT to_regclass($1) AS found", [
+      table,
+    ]);
+    if (rows[0]?.found === null || rows[0]?.found === undefined) return undefined;
+    const applied = await this.pool.query<{ version: number }>(`SELECT version FROM ${table}`);
+    return new Set(applied.rows.map((r) => r.version));
+  }
+
   async ping(): Promise<void> {
     await this.pool.query("SELECT 1");
   }
@@ -90,6 +107,20 @@ export class PostgresStore extends GroupCommitStore implements EventStore {
     const { sql, params } = listEventsSql(query, (n) => `$${n}`, null);
     const { rows } = await this.pool.query(sql, params);
     return rows.map((r) => plainRow<EventSummary>(r));
+  }
+
+  async countEvents(query: EventQuery): Promise<number> {
+    const { sql, params } = countEventsSql(query, (n) => `$${n}`);
+    const { rows } = await this.pool.query<{ n: string }>(sql, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async rejectHashesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ payload_sha256: string }>(
+      REJECT_PREFIX_SQL((n) => `$${n}`),
+      [...hexPrefixRange(prefix), limit],
+    );
+    return rows.map((r) => r.payload_sha256);
   }
 
   getEvent(id: string): Promise<StoredEvent | undefined> {

@@ -3,7 +3,14 @@ import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import type { AlertLog } from "../alert-log.js";
-import { EVENT_COLUMNS, listEventsSql, REJECT_COLUMNS } from "../event-queries.js";
+import {
+  countEventsSql,
+  EVENT_COLUMNS,
+  hexPrefixRange,
+  listEventsSql,
+  REJECT_COLUMNS,
+  REJECT_PREFIX_SQL,
+} from "../event-queries.js";
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
 import type { Outbox } from "../outbox.js";
@@ -68,6 +75,15 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
     return migrate(sqliteMigrationLock(this.db));
   }
 
+  async appliedMigrations(): Promise<ReadonlySet<number> | undefined> {
+    const table = this.db
+      .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'portcall_migrations'")
+      .get();
+    if (table === undefined) return undefined;
+    const rows = this.db.prepare<[], { version: number }>("SELECT version FROM portcall_migrations").all();
+    return new Set(rows.map((r) => r.version));
+  }
+
   async ping(): Promise<void> {
     this.db.prepare("SELECT 1").get();
     const reply = await this.request({ seq: this.nextSeq(), kind: "ping" });
@@ -77,6 +93,18 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
   async listEvents(query: EventQuery): Promise<EventSummary[]> {
     const { sql, params } = listEventsSql(query, () => "?", -1);
     return this.db.prepare<unknown[], EventSummary>(sql).all(...params);
+  }
+
+  async countEvents(query: EventQuery): Promise<number> {
+    const { sql, params } = countEventsSql(query, () => "?");
+    return this.db.prepare<unknown[], { n: number }>(sql).get(...params)?.n ?? 0;
+  }
+
+  async rejectHashesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    return this.db
+      .prepare<[string, string, number], { payload_sha256: string }>(REJECT_PREFIX_SQL(() => "?"))
+      .all(...hexPrefixRange(prefix), limit)
+      .map((r) => r.payload_sha256);
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {

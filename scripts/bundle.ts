@@ -1,0 +1,38 @@
+import { rmSync } from "node:fs";
+import { build } from "esbuild";
+import { packagePath } from "../src/paths.js";
+
+/**
+ * Bundles the shipped entry points (the CLI, the Cloud Function, and the SQLite writer and
+ * checkpointer threads) from tsc's output into dist/bundle/, sharing chunks between them.
+ * Most of a cold start was Node resolving and reading a few hundred module files; a handful
+ * of bundled files start faster. Dynamic imports stay separate chunks, so what loaded lazily
+ * still does. Native and heavy packages stay outside: better-sqlite3 (a native addon), pg
+ * and the Google Cloud SDKs (loaded only by the stores and sinks that use them).
+ * The folder sits two levels below the package root, as dist/src does, so the SQL files and
+ * samples resolve the same way; the worker threads keep their file names.
+ */
+const outdir = packagePath("dist", "bundle");
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [
+    packagePath("dist", "src", "cli", "main.js"),
+    packagePath("dist", "src", "function", "index.js"),
+    packagePath("dist", "src", "stores", "sqlite", "sqlite-writer.js"),
+    packagePath("dist", "src", "stores", "sqlite", "sqlite-checkpointer.js"),
+  ],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  entryNames: "[name]",
+  chunkNames: "chunk-[hash]",
+  external: ["better-sqlite3", "pg", "@google-cloud/*"],
+  // Bundled CommonJS packages call require(); an ES module has none of its own.
+  banner: {
+    js: 'import { createRequire as portcallCreateRequire } from "node:module"; const require = portcallCreateRequire(import.meta.url);',
+  },
+  logLevel: "warning",
+});
