@@ -181,7 +181,8 @@ export async function startFakeGcsServer(): Promise<FakeGcsServer> {
 
   function handleList(bucket: string, query: Record<string, string>, res: ServerResponse): void {
     if (missingBuckets.has(bucket)) {
-      return sendError(res, 404, "The specified bucket does not exist.", "notFound");
+      sendError(res, 404, "The specified bucket does not exist.", "notFound");
+      return;
     }
     const prefix = query.prefix ?? "";
     const names = [...objects.values()]
