@@ -91,12 +91,26 @@ FOR EACH STATEMENT EXECUTE FUNCTION portcall_enqueue_summary();
 -- Events stored before this migration are summarised on the first refresh.
 INSERT INTO portcall_summary_queue (event_id) SELECT id FROM flexport_events;
 
--- Which shipment each summarised event belongs to, and what it can be found by
--- (purchase orders, container numbers, bills of lading), lower-case, space-separated.
+-- Which shipment each summarised event belongs to, what it can be found by (purchase
+-- orders, container numbers, bills of lading; lower-case, space-separated), and the columns
+-- of flexport_milestones the status logic reads, copied once when the event is summarised so
+-- that recomputing a shipment reads no payload. Label, category and effect are joined from
+-- flexport_event_types at recomputation, as the status view does.
 CREATE TABLE flexport_shipment_events (
-  event_id      text PRIMARY KEY,
-  shipment_id   text NOT NULL,
-  search_terms  text NOT NULL
+  event_id                  text PRIMARY KEY,
+  shipment_id               text NOT NULL,
+  search_terms              text NOT NULL,
+  type                      text,
+  occurred_at               timestamptz,
+  created_at                timestamptz,
+  shipment_name             text,
+  transportation_mode       text,
+  location_name             text,
+  location_code             text,
+  estimated_departure_date  text,
+  actual_departure_date     text,
+  estimated_arrival_date    text,
+  actual_arrival_date       text
 );
 
 CREATE INDEX flexport_shipment_events_shipment_id ON flexport_shipment_events (shipment_id);
@@ -157,14 +171,19 @@ CREATE TABLE flexport_shipment_sources (
 -- portcall_summary_scope only, so a refresh recomputes just the shipments it touched.
 CREATE VIEW portcall_shipment_status_in_scope AS
 WITH shipment_events AS (
-  SELECT m.*, COALESCE(m.occurred_at, m.created_at) AS event_at
-  -- Driven from the scope, one indexed lookup per event: OFFSET 0 keeps the planner from
-  -- flattening the lateral subquery into a join it might run as a scan of every payload.
+  -- The milestone columns kept in flexport_shipment_events: no payload is read here.
+  -- Driven from the scope, one indexed lookup per event: OFFSET 0 keeps the planner (which
+  -- has no statistics for the short-lived scope) from hashing a scan of every event.
+  SELECT f.event_id, f.shipment_id, f.type, COALESCE(t.label, f.type) AS label,
+    COALESCE(t.category, 'other') AS category, t.effect, f.occurred_at, f.created_at,
+    f.shipment_name, f.transportation_mode, f.location_name, f.location_code,
+    f.estimated_departure_date, f.actual_departure_date, f.estimated_arrival_date,
+    f.actual_arrival_date, COALESCE(f.occurred_at, f.created_at) AS event_at
   FROM portcall_summary_scope AS scope
   CROSS JOIN LATERAL (
-    SELECT * FROM flexport_milestones AS v WHERE v.event_id = scope.event_id OFFSET 0
-  ) AS m
-  WHERE m.shipment_id IS NOT NULL
+    SELECT * FROM flexport_shipment_events AS v WHERE v.event_id = scope.event_id OFFSET 0
+  ) AS f
+  LEFT JOIN flexport_event_types AS t ON t.type = f.type
 ),
 ranked AS (
   -- Invoices say nothing about where the cargo is: they are the latest milestone only of a

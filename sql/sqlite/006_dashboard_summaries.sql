@@ -74,12 +74,26 @@ END;
 -- Events stored before this migration are summarised on the first refresh.
 INSERT INTO portcall_summary_queue (event_id) SELECT id FROM flexport_events;
 
--- Which shipment each summarised event belongs to, and what it can be found by
--- (purchase orders, container numbers, bills of lading), lower-case, space-separated.
+-- Which shipment each summarised event belongs to, what it can be found by (purchase
+-- orders, container numbers, bills of lading; lower-case, space-separated), and the columns
+-- of flexport_milestones the status logic reads, copied once when the event is summarised so
+-- that recomputing a shipment reads no payload. Label, category and effect are joined from
+-- flexport_event_types at recomputation, as the status view does.
 CREATE TABLE flexport_shipment_events (
-  event_id      TEXT PRIMARY KEY,
-  shipment_id   TEXT NOT NULL,
-  search_terms  TEXT NOT NULL
+  event_id                  TEXT PRIMARY KEY,
+  shipment_id               TEXT NOT NULL,
+  search_terms              TEXT NOT NULL,
+  type                      TEXT,
+  occurred_at               TEXT,
+  created_at                TEXT,
+  shipment_name             TEXT,
+  transportation_mode       TEXT,
+  location_name             TEXT,
+  location_code             TEXT,
+  estimated_departure_date  TEXT,
+  actual_departure_date     TEXT,
+  estimated_arrival_date    TEXT,
+  actual_arrival_date       TEXT
 );
 
 CREATE INDEX flexport_shipment_events_shipment_id ON flexport_shipment_events (shipment_id);
@@ -139,9 +153,17 @@ CREATE TABLE flexport_shipment_sources (
 -- portcall_summary_scope only, so a refresh recomputes just the shipments it touched.
 CREATE VIEW portcall_shipment_status_in_scope AS
 WITH shipment_events AS (
-  SELECT m.*, COALESCE(m.occurred_at, m.created_at) AS event_at
-  FROM flexport_milestones AS m
-  WHERE m.event_id IN (SELECT event_id FROM portcall_summary_scope) AND m.shipment_id IS NOT NULL
+  -- The milestone columns kept in flexport_shipment_events: no payload is read here.
+  -- CROSS JOIN keeps the scope the outer loop (one indexed lookup per event); otherwise
+  -- SQLite walks every summarised event by shipment to skip the GROUP BY's sort.
+  SELECT f.event_id, f.shipment_id, f.type, COALESCE(t.label, f.type) AS label,
+    COALESCE(t.category, 'other') AS category, t.effect, f.occurred_at, f.created_at,
+    f.shipment_name, f.transportation_mode, f.location_name, f.location_code,
+    f.estimated_departure_date, f.actual_departure_date, f.estimated_arrival_date,
+    f.actual_arrival_date, COALESCE(f.occurred_at, f.created_at) AS event_at
+  FROM portcall_summary_scope AS scope
+  CROSS JOIN flexport_shipment_events AS f ON f.event_id = scope.event_id
+  LEFT JOIN flexport_event_types AS t ON t.type = f.type
 ),
 ranked AS (
   -- Invoices say nothing about where the cargo is: they are the latest milestone only of a

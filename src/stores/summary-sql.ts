@@ -5,6 +5,22 @@ export const EVENT_CHUNK = 200;
 /** Shipments recomputed per transaction (each reads all its events). */
 export const SHIPMENT_CHUNK = 25;
 
+/** The columns of flexport_milestones that flexport_shipment_events keeps per event. */
+export const FACT_COLUMNS = [
+  "shipment_id",
+  "type",
+  "occurred_at",
+  "created_at",
+  "shipment_name",
+  "transportation_mode",
+  "location_name",
+  "location_code",
+  "estimated_departure_date",
+  "actual_departure_date",
+  "estimated_arrival_date",
+  "actual_arrival_date",
+].join(", ");
+
 /** The columns of flexport_shipment_status, in order, as the board table keeps them. */
 export const BOARD_COLUMNS = [
   "shipment_id",

@@ -14,14 +14,14 @@ import {
   type TimelineRow,
 } from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
-import { BOARD_COLUMNS, boardWhere, EVENT_CHUNK, exportSql } from "../summary-sql.js";
-
-/**
- * Shipments recomputed per transaction. Fewer than SQLite's: the status logic reads each
- * event's jsonb payload once per column (about 10 ms an event on a loaded machine), so a
- * chunk stays around a second.
- */
-const PG_SHIPMENT_CHUNK = 5;
+import {
+  BOARD_COLUMNS,
+  boardWhere,
+  EVENT_CHUNK,
+  exportSql,
+  FACT_COLUMNS,
+  SHIPMENT_CHUNK,
+} from "../summary-sql.js";
 
 export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
@@ -50,6 +50,11 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       // Background work that may read many payloads: the store's statement timeout (sized for
       // deliveries) would fail it every time on a busy shipment, so it gets its own bound.
       await client.query("SET LOCAL statement_timeout = '60s'");
+      // The scope table churns (filled and emptied every chunk), so its statistics can say
+      // tens of thousands of rows where there are twenty; the estimate then crosses
+      // jit_above_cost and compiling the plan took over a second (EXPLAIN ANALYZE at 100k
+      // events) for a query that runs in well under a millisecond.
+      await client.query("SET LOCAL jit = off");
       const result = await work(client);
       await client.query("COMMIT");
       return result;
@@ -81,16 +86,17 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
         [ids],
       );
       const facts = events.filter((e) => e.shipment_id !== null);
+      // The milestone columns are copied here, once per event, so recomputing a shipment
+      // later reads this table and no payload.
       await client.query(
-        `INSERT INTO flexport_shipment_events (event_id, shipment_id, search_terms)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-         ON CONFLICT (event_id) DO UPDATE
-           SET shipment_id = EXCLUDED.shipment_id, search_terms = EXCLUDED.search_terms`,
-        [
-          facts.map((e) => e.event_id),
-          facts.map((e) => e.shipment_id),
-          facts.map((e) => shipmentSearchTerms(e.payload)),
-        ],
+        `INSERT INTO flexport_shipment_events (event_id, search_terms, ${FACT_COLUMNS})
+         SELECT f.event_id, f.search_terms, ${FACT_COLUMNS.replace(/(\w+)/g, "m.$1")}
+         FROM unnest($1::text[], $2::text[]) AS f(event_id, search_terms)
+         JOIN flexport_milestones AS m ON m.event_id = f.event_id
+         WHERE m.event_id = ANY($1::text[])
+         ON CONFLICT (event_id) DO UPDATE SET search_terms = EXCLUDED.search_terms,
+           ${FACT_COLUMNS.replace(/(\w+)/g, "$1 = EXCLUDED.$1")}`,
+        [facts.map((e) => e.event_id), facts.map((e) => shipmentSearchTerms(e.payload))],
       );
       await client.query(
         `INSERT INTO portcall_summary_dirty (shipment_id)
@@ -113,7 +119,7 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
     locked(async (client) => {
       const { rows: dirty } = await client.query<{ shipment_id: string }>(
         "SELECT shipment_id FROM portcall_summary_dirty LIMIT $1",
-        [PG_SHIPMENT_CHUNK],
+        [SHIPMENT_CHUNK],
       );
       const shipments = dirty.map((r) => r.shipment_id);
       if (shipments.length === 0) return 0;

@@ -19,6 +19,7 @@ import {
   boardWhere,
   EVENT_CHUNK,
   exportSql,
+  FACT_COLUMNS,
   SHIPMENT_CHUNK,
   yieldTurn,
 } from "../summary-sql.js";
@@ -34,13 +35,16 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
     .prepare<[number], string>("SELECT shipment_id FROM portcall_summary_dirty LIMIT ?")
     .pluck();
   const shipmentsOf = db.prepare<[string], { event_id: string; shipment_id: string | null }>(
-    `SELECT event_id, shipment_id FROM flexport_milestones WHERE event_id IN ${inList}`,
+    `SELECT event_id, ${FACT_COLUMNS} FROM flexport_milestones WHERE event_id IN ${inList}`,
   );
   const payloadsOf = db.prepare<[string], { id: string; payload: string }>(
     `SELECT id, payload FROM flexport_events WHERE id IN ${inList}`,
   );
+  // The milestone columns are copied here, once per event, so recomputing a shipment later
+  // reads this table and no payload.
   const addFact = db.prepare(
-    "INSERT OR REPLACE INTO flexport_shipment_events (event_id, shipment_id, search_terms) VALUES (?, ?, ?)",
+    `INSERT OR REPLACE INTO flexport_shipment_events (event_id, search_terms, ${FACT_COLUMNS})
+     VALUES (@event_id, @search_terms, ${FACT_COLUMNS.replace(/(\w+)/g, "@$1")})`,
   );
   const markDirty = db.prepare("INSERT OR IGNORE INTO portcall_summary_dirty (shipment_id) VALUES (?)");
   const dequeue = db.prepare(`DELETE FROM portcall_summary_queue WHERE event_id IN ${inList}`);
@@ -70,7 +74,7 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
     const payloads = new Map(payloadsOf.all(idList).map((r) => [r.id, r.payload]));
     for (const row of shipmentsOf.all(idList)) {
       if (row.shipment_id === null) continue;
-      addFact.run(row.event_id, row.shipment_id, shipmentSearchTerms(payloads.get(row.event_id) ?? ""));
+      addFact.run({ ...row, search_terms: shipmentSearchTerms(payloads.get(row.event_id) ?? "") });
       markDirty.run(row.shipment_id);
     }
     addSources.run(idList);
