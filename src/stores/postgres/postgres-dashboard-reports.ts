@@ -22,6 +22,7 @@ import {
   FACT_COLUMNS,
   SHIPMENT_CHUNK,
 } from "../summary-sql.js";
+import { inTransaction } from "./postgres-transaction.js";
 
 export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
@@ -41,10 +42,8 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
   };
 
   /** One transaction, serialised with every other refresh of this installation. */
-  const locked = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    try {
-      await client.query("BEGIN");
+  const locked = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    inTransaction(pool, async (client) => {
       // Two receivers (or two browser tabs) may refresh at once; their chunks take turns.
       await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.portcall_summary'))");
       // Background work that may read many payloads: the store's statement timeout (sized for
@@ -55,16 +54,8 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       // jit_above_cost and compiling the plan took over a second (EXPLAIN ANALYZE at 100k
       // events) for a query that runs in well under a millisecond.
       await client.query("SET LOCAL jit = off");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
+      return work(client);
+    });
 
   // Step 1: each queued event once → which shipment it belongs to, what it is searched by.
   const foldEvents = () =>

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { MigrationLock } from "../migrator.js";
+import { inTransaction } from "./postgres-transaction.js";
 
 /**
  * A transaction-scoped advisory lock per schema: receivers starting together queue on it,
@@ -9,10 +10,8 @@ import type { MigrationLock } from "../migrator.js";
 export function postgresMigrationLock(pool: pg.Pool, schema: string): MigrationLock {
   return {
     dialect: "postgres",
-    async locked(run) {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+    locked(run) {
+      return inTransaction(pool, async (client) => {
         await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`portcall:migrate:${schema}`]);
         // Look before creating: PostgreSQL checks the CREATE privilege even when IF NOT EXISTS
         // would skip, so a least-privilege role (docs/postgres.md) must not be asked for it.
@@ -27,7 +26,7 @@ export function postgresMigrationLock(pool: pg.Pool, schema: string): MigrationL
           await client.query(`CREATE TABLE portcall_migrations (
             version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
         }
-        const result = await run({
+        return run({
           async appliedVersions() {
             const { rows } = await client.query<{ version: number }>(
               "SELECT version FROM portcall_migrations",
@@ -42,14 +41,7 @@ export function postgresMigrationLock(pool: pg.Pool, schema: string): MigrationL
             ]);
           },
         });
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

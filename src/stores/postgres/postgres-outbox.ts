@@ -9,6 +9,7 @@ import type {
   SinkStatus,
 } from "../outbox.js";
 import { isoText as iso } from "../plain-row.js";
+import { inTransaction } from "./postgres-transaction.js";
 
 /**
  * The outbox on PostgreSQL, over the store's pool (its search_path names the schema).
@@ -20,9 +21,7 @@ export class PostgresOutbox implements Outbox {
 
   async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
     const names = sinks.map((s) => s.name);
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    await inTransaction(this.pool, async (client) => {
       await client.query("UPDATE portcall_sinks SET enabled = false WHERE NOT (name = ANY($1::text[]))", [
         names,
       ]);
@@ -34,13 +33,7 @@ export class PostgresOutbox implements Outbox {
            enabled = true`,
         [names, sinks.map((s) => s.target)],
       );
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async claim(
@@ -75,19 +68,16 @@ export class PostgresOutbox implements Outbox {
    * transaction-scoped advisory lock); the lease then keeps other receivers off the batch in
    * flight, so the sink sees events in commit order even with several receivers.
    */
-  private async claimOrdered(sink: string, limit: number, leaseMs: number): Promise<{ rows: ClaimRow[] }> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+  private claimOrdered(sink: string, limit: number, leaseMs: number): Promise<{ rows: ClaimRow[] }> {
+    return inTransaction(this.pool, async (client) => {
       const locked = await client.query<{ ok: boolean }>(
         "SELECT pg_try_advisory_xact_lock(hashtext('portcall_outbox'), hashtext($1)) AS ok",
         [sink],
       );
-      if (locked.rows[0]?.ok !== true) {
-        await client.query("ROLLBACK");
-        return { rows: [] };
-      }
-      const result = await client.query<ClaimRow>(
+      // Another receiver is claiming for this sink: nothing was written, so committing is
+      // the same as rolling back.
+      if (locked.rows[0]?.ok !== true) return { rows: [] };
+      return client.query<ClaimRow>(
         `WITH head AS (
            SELECT event_id, attempts, seq, next_attempt_at <= now() AS due FROM portcall_outbox
            WHERE sink = $1 AND dead_at IS NULL ORDER BY seq LIMIT $2),
@@ -105,14 +95,7 @@ export class PostgresOutbox implements Outbox {
          ORDER BY l.seq`,
         [sink, limit, leaseMs],
       );
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
