@@ -283,7 +283,7 @@ describe("dashboard access over HTTP", () => {
     );
     assert.ok(made.ok);
     await store.insertIfAbsent(made.event, new Date());
-    assert.equal((await store.reports().pendingSummaries()).events, 1);
+    // Not asserted pending here: the writer thread may fold it in before this line runs.
     const deadline = Date.now() + 10_000;
     while ((await store.reports().pendingSummaries()).events > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -82,7 +82,30 @@ describe("toIsoTimestamp", () => {
     assert.equal(toIsoTimestamp(12), null);
     assert.equal(toIsoTimestamp("yesterday"), null);
   });
+
+  it("the stored form is kept as it is; days and hours the parser rolls over are rebuilt", () => {
+    assert.equal(toIsoTimestamp("2024-03-04T09:58:00.000Z"), "2024-03-04T09:58:00.000Z");
+    assert.equal(toIsoTimestamp("2024-02-30T00:00:00.000Z"), "2024-03-01T00:00:00.000Z");
+    assert.equal(toIsoTimestamp("2024-03-04T24:00:00.000Z"), "2024-03-05T00:00:00.000Z");
+    assert.equal(toIsoTimestamp("2024-13-01T00:00:00.000Z"), null);
+  });
+
+  it("agrees with toISOString on every day and hour of a leap year", () => {
+    for (let month = 1; month <= 12; month++) {
+      for (let day = 1; day <= 31; day++) {
+        for (const hour of [0, 23, 24]) {
+          const text = `2024-${pad(month)}-${pad(day)}T${pad(hour)}:59:59.999Z`;
+          const ms = Date.parse(text);
+          assert.equal(toIsoTimestamp(text), Number.isNaN(ms) ? null : new Date(ms).toISOString(), text);
+        }
+      }
+    }
+  });
 });
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
 
 describe("parseEnvelope: duplicated envelope members", () => {
   for (const member of ["id", "type", "occurred_at", "created_at"]) {

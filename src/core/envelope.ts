@@ -115,11 +115,17 @@ function readId(parsed: unknown, rawId: string): string | EnvelopeResult {
   return id;
 }
 
+/** Already the form toISOString gives, with a day and hour the parser cannot roll over (≤ 28, ≤ 23). */
+const CANONICAL_UTC = /^\d{4}-\d\d-(?:[01]\d|2[0-8])T(?:[01]\d|2[0-3]):\d\d:\d\d\.\d{3}Z$/;
+
 /** Normalises a timestamp to ISO-8601 UTC so stores can sort and compare it as text. */
 export function toIsoTimestamp(value: unknown): string | null {
   if (typeof value !== "string" || value.length === 0) return null;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  if (Number.isNaN(ms)) return null;
+  // Flexport's timestamps are mostly in the stored form already; rebuilding the same text
+  // with toISOString cost more than the parse (profiled on the receive path).
+  return CANONICAL_UTC.test(value) ? value : new Date(ms).toISOString();
 }
 
 function invalid(

@@ -101,24 +101,14 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
   };
 
   // A large backlog of events to summarise (after an upgrade or a backfill) is caught up in
-  // the background, a bounded slice at a time, so no page waits for all of it.
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const catchUp = () => {
-    running = reports
-      .refresh(CATCH_UP_SLICE_MS)
-      .catch((error: unknown) => logger.warn({ err: error }, "dashboard summaries: refresh failed"))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(catchUp, CATCH_UP_EVERY_MS).unref();
-      });
-  };
-  timer = setTimeout(catchUp, CATCH_UP_EVERY_MS).unref();
-  app.addHook("onClose", async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
+  // the background, a bounded slice at a time, so no page waits for all of it; on SQLite the
+  // store's writer thread does it between deliveries, off the receiver's event loop.
+  const catchUp = reports.startCatchUp({
+    everyMs: CATCH_UP_EVERY_MS,
+    sliceMs: CATCH_UP_SLICE_MS,
+    onError: (error) => logger.warn({ err: error }, "dashboard summaries: refresh failed"),
   });
+  app.addHook("onClose", () => catchUp.stop());
 
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });

@@ -152,6 +152,14 @@ export interface ExportBacklog {
   readonly last_error_at: string | null;
 }
 
+export interface CatchUpOptions {
+  /** How often a timer-driven catch-up runs a slice. */
+  readonly everyMs: number;
+  /** How long one slice may fold before it yields. */
+  readonly sliceMs: number;
+  readonly onError: (error: unknown) => void;
+}
+
 /**
  * What the dashboard reads, from one store. `refresh` folds newly stored events into the
  * summaries the board reads (it writes only summary tables, never events).
@@ -163,6 +171,12 @@ export interface DashboardReports {
    * waits for the next call); without, it runs until nothing is left.
    */
   refresh(budgetMs?: number): Promise<number>;
+  /**
+   * Keeps the summaries caught up in the background until stopped: on SQLite the store's
+   * writer thread folds between deliveries, on PostgreSQL a timer on this thread refreshes a
+   * slice at a time.
+   */
+  startCatchUp(options: CatchUpOptions): { stop(): Promise<void> };
   /** Events stored but not summarised yet, and shipments waiting to be recomputed. */
   pendingSummaries(): Promise<{ readonly events: number; readonly shipments: number }>;
   board(query: BoardQuery): Promise<BoardPage>;

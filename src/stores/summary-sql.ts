@@ -1,4 +1,4 @@
-import type { BoardQuery } from "./reports.js";
+import type { BoardQuery, CatchUpOptions, DashboardReports } from "./reports.js";
 
 /** Queued events folded per transaction: short enough not to hold up deliveries. */
 export const EVENT_CHUNK = 200;
@@ -75,6 +75,41 @@ export function boardWhere(
     where.push(`search_text LIKE ${param(`%${escaped}%`)} ESCAPE '\\'`);
   }
   return { sql: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", params };
+}
+
+/** A running background catch-up of the dashboard's summaries. */
+export interface BackgroundCatchUp {
+  /** Stops it; resolves once a chunk in progress has finished. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The catch-up on this thread: a slice of `refresh` every `everyMs`. For stores whose folding
+ * costs this thread little (PostgreSQL's is round trips) or that have no other thread.
+ */
+export function timerCatchUp(
+  reports: Pick<DashboardReports, "refresh">,
+  options: CatchUpOptions,
+): BackgroundCatchUp {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = reports
+      .refresh(options.sliceMs)
+      .catch(options.onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, options.everyMs).unref();
+      });
+  };
+  timer = setTimeout(tick, options.everyMs).unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 /** Lets the event loop run other work (deliveries, requests) between two refresh chunks. */

@@ -21,6 +21,7 @@ import {
   exportSql,
   FACT_COLUMNS,
   SHIPMENT_CHUNK,
+  timerCatchUp,
 } from "../summary-sql.js";
 import { inTransaction } from "./postgres-transaction.js";
 
@@ -153,6 +154,10 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       }
       while ((await recompute()) > 0) if (performance.now() > deadline) return folded;
       return folded;
+    },
+
+    startCatchUp(options) {
+      return timerCatchUp(this, options);
     },
 
     async pendingSummaries() {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import {
   BOARD_SORT_COLUMNS,
+  type CatchUpOptions,
   type DashboardReports,
   type DeadLetterRow,
   type EtaEstimateRow,
@@ -15,18 +16,32 @@ import {
 } from "../reports.js";
 import { shipmentSearchTerms } from "../shipment-search-terms.js";
 import {
+  type BackgroundCatchUp,
   BOARD_COLUMNS,
   boardWhere,
   EVENT_CHUNK,
   exportSql,
   FACT_COLUMNS,
   SHIPMENT_CHUNK,
+  timerCatchUp,
   yieldTurn,
 } from "../summary-sql.js";
 
 const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ?";
 
-export function createSqliteDashboardReports(db: Database.Database): DashboardReports {
+/**
+ * The board's summaries, folded in a chunk at a time, synchronously: the dashboard's pages
+ * call it on the read connection before they read, and the store's writer thread calls it
+ * between deliveries (sqlite-writer.ts), so the receiver's event loop never waits for it.
+ */
+export interface SqliteSummaryFold {
+  /** Summarises up to `limit` queued events in one transaction; returns how many. */
+  foldEvents(limit: number): number;
+  /** Recomputes up to `limit` touched shipments' board rows in one transaction; returns how many. */
+  recomputeShipments(limit: number): number;
+}
+
+export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFold {
   const inList = "(SELECT value FROM json_each(?))";
   const takeEvents = db
     .prepare<[number], string>("SELECT event_id FROM portcall_summary_queue LIMIT ?")
@@ -91,6 +106,31 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
     clean.run(list);
   });
 
+  return {
+    foldEvents(limit) {
+      const ids = takeEvents.all(limit);
+      if (ids.length > 0) foldEvents.immediate(ids);
+      return ids.length;
+    },
+    recomputeShipments(limit) {
+      const ids = takeShipments.all(limit);
+      if (ids.length > 0) recompute.immediate(ids);
+      return ids.length;
+    },
+  };
+}
+
+/**
+ * The dashboard's reads on the store's read connection. `background`, when given, is how
+ * the store folds summaries off this thread (its writer thread); without it the catch-up
+ * runs here on a timer, as for any caller that has no writer thread (tests, the CLI).
+ */
+export function createSqliteDashboardReports(
+  db: Database.Database,
+  background?: (options: CatchUpOptions) => BackgroundCatchUp,
+): DashboardReports {
+  const fold = createSqliteSummaryFold(db);
+
   const exports = exportSql("s.enabled = 1", "?");
 
   const all = <T>(sql: string, ...params: unknown[]): T[] =>
@@ -105,22 +145,20 @@ export function createSqliteDashboardReports(db: Database.Database): DashboardRe
       // connection's write lock) and other requests get their turn.
       const deadline = performance.now() + budgetMs;
       let folded = 0;
-      for (let ids = takeEvents.all(EVENT_CHUNK); ids.length > 0; ids = takeEvents.all(EVENT_CHUNK)) {
-        foldEvents.immediate(ids);
-        folded += ids.length;
+      for (let n = fold.foldEvents(EVENT_CHUNK); n > 0; n = fold.foldEvents(EVENT_CHUNK)) {
+        folded += n;
         if (performance.now() > deadline) return folded;
         await yieldTurn();
       }
-      for (
-        let ids = takeShipments.all(SHIPMENT_CHUNK);
-        ids.length > 0;
-        ids = takeShipments.all(SHIPMENT_CHUNK)
-      ) {
-        recompute.immediate(ids);
+      while (fold.recomputeShipments(SHIPMENT_CHUNK) > 0) {
         if (performance.now() > deadline) return folded;
         await yieldTurn();
       }
       return folded;
+    },
+
+    startCatchUp(options) {
+      return background?.(options) ?? timerCatchUp(this, options);
     },
 
     async pendingSummaries() {

@@ -5,12 +5,16 @@ import type { Write, WriteResult } from "../writes.js";
 export type WriterRequest =
   | { readonly seq: number; readonly kind: "batch"; readonly writes: Write[] }
   | { readonly seq: number; readonly kind: "ping" }
+  /** Fold the dashboard's summaries between batches (on) or stop (off). */
+  | { readonly seq: number; readonly kind: "summaries"; readonly enabled: boolean }
   | { readonly seq: number; readonly kind: "close" };
 
 export type WriterReply =
   | { readonly seq: number; readonly kind: "batch"; readonly results: WriteResult[] }
   | { readonly seq: number; readonly kind: "ok" }
-  | { readonly seq: number; readonly kind: "error"; readonly error: string };
+  | { readonly seq: number; readonly kind: "error"; readonly error: string }
+  /** Unasked: folding the summaries failed (it retries later); seq is 0. */
+  | { readonly seq: number; readonly kind: "summary_error"; readonly error: string };
 
 export interface WriterData {
   readonly filename: string;
@@ -20,4 +24,6 @@ export interface WriterData {
    * the WAL should restart, the writer restarts it between two batches and sets it to 0.
    */
   readonly restartWal: SharedArrayBuffer;
+  /** Whether a restarted writer goes on folding the dashboard's summaries. */
+  readonly foldSummaries: boolean;
 }

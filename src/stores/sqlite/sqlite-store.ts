@@ -14,7 +14,7 @@ import {
 import { GroupCommitStore } from "../group-commit-store.js";
 import { migrate } from "../migrator.js";
 import type { Outbox } from "../outbox.js";
-import type { ShipmentReports } from "../reports.js";
+import type { CatchUpOptions, ShipmentReports } from "../reports.js";
 import type {
   CommitObserver,
   EventQuery,
@@ -26,6 +26,7 @@ import type {
   StoredEvent,
   StoredReject,
 } from "../store.js";
+import type { BackgroundCatchUp } from "../summary-sql.js";
 import type { Write, WriteResult } from "../writes.js";
 import { SqliteAlertLog } from "./sqlite-alert-log.js";
 import { openSqlite } from "./sqlite-connection.js";
@@ -60,6 +61,8 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
   private side: Database.Database | undefined;
   private seq = 0;
   private readonly waiting = new Map<number, (reply: WriterReply | Error) => void>();
+  /** The background catch-ups the writer thread folds summaries for; their failures go to each. */
+  private readonly catchUps = new Set<{ readonly onError: (error: unknown) => void }>();
 
   constructor(private readonly options: SqliteStoreOptions) {
     super({ maxBatch: options.maxBatch ?? 512, observer: options.observer });
@@ -156,9 +159,30 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
     return this.db;
   }
 
-  /** Reports read the views on the store's read connection. */
+  /** Reports read the views on the store's read connection; their catch-up runs on the writer thread. */
   reports(): ShipmentReports {
-    return createSqliteReports(this.db);
+    return createSqliteReports(this.db, (options) => this.foldSummariesInWriter(options));
+  }
+
+  /**
+   * The writer folds the dashboard's summaries between batches, so the receiver's event loop
+   * never runs a fold and no second connection competes with deliveries for the write lock.
+   */
+  private foldSummariesInWriter(options: CatchUpOptions): BackgroundCatchUp {
+    // Several dashboards (apps, tests) may share one store: the writer folds while any wants it.
+    const handle = { onError: options.onError };
+    this.catchUps.add(handle);
+    const toggle = (enabled: boolean) =>
+      this.request({ seq: this.nextSeq(), kind: "summaries", enabled }).then((reply) => {
+        if (reply.kind === "error") throw new Error(reply.error);
+      });
+    if (this.catchUps.size === 1) toggle(true).catch(options.onError);
+    return {
+      stop: async () => {
+        if (!this.catchUps.delete(handle) || this.catchUps.size > 0) return;
+        if (this.worker !== undefined) await toggle(false).catch(() => undefined);
+      },
+    };
   }
 
   protected async release(): Promise<void> {
@@ -220,6 +244,7 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
       filename: this.options.filename,
       busyTimeoutMs: this.busyTimeoutMs,
       restartWal: this.restartWal,
+      foldSummaries: this.catchUps.size > 0,
     };
   }
 
@@ -242,6 +267,10 @@ export class SqliteStore extends GroupCommitStore implements EventStore {
       workerData: this.workerData,
     });
     worker.on("message", (reply: WriterReply) => {
+      if (reply.kind === "summary_error") {
+        for (const { onError } of this.catchUps) onError(new Error(`dashboard summaries: ${reply.error}`));
+        return;
+      }
       const settle = this.waiting.get(reply.seq);
       this.waiting.delete(reply.seq);
       settle?.(reply);

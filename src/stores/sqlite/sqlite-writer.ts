@@ -8,12 +8,13 @@ import {
   type WriteResult,
 } from "../writes.js";
 import { openSqlite } from "./sqlite-connection.js";
+import { createSqliteSummaryFold, type SqliteSummaryFold } from "./sqlite-dashboard-reports.js";
 import type { WriterData, WriterReply, WriterRequest } from "./sqlite-protocol.js";
 
 // The single writer of a SQLite store, on its own thread so that the fsync of one batch
 // overlaps with the main thread receiving and verifying the next one.
 
-const { filename, busyTimeoutMs, restartWal } = workerData as WriterData;
+const { filename, busyTimeoutMs, restartWal, foldSummaries } = workerData as WriterData;
 const db = openSqlite(filename, { busyTimeoutMs });
 const restartRequested = new Int32Array(restartWal);
 // Checkpoints run on their own thread (sqlite-checkpointer.ts), never inside a commit.
@@ -165,14 +166,85 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// The dashboard's summaries (migration 006) are folded here, between batches, when the
+// dashboard is on: on the receiver's event loop a fold chunk held up every delivery behind
+// it (a synchronous read of payloads), and on a second connection it competed with this one
+// for the write lock, whose busy handler sleeps in steps of up to 100 ms. Folding yields to
+// deliveries: a slice of at most FOLD_SLICE_MS, and at most a BUSY_SHARE of this thread's
+// time while batches keep coming (IDLE_SHARE once they pause), so a burst is answered first
+// and summarised after. Pages fold whatever is left before they read (reports.refresh).
+const FOLD_SLICE_MS = 2;
+const BUSY_SHARE = 0.1;
+const IDLE_SHARE = 0.5;
+const IDLE_AFTER_MS = 100;
+/** How often an idle writer looks for events stored by another process (a backfill, a replay). */
+const FOLD_POLL_MS = 1000;
+/** Small steps, so that a slice ends close to its budget. */
+const FOLD_EVENTS_PER_STEP = 8;
+const FOLD_SHIPMENTS_PER_STEP = 2;
+
+let summaries: SqliteSummaryFold | undefined;
+let foldTimer: NodeJS.Timeout | undefined;
+let nextFoldAt = 0;
+let lastBatchAt = 0;
+
+function setFolding(enabled: boolean): void {
+  clearTimeout(foldTimer);
+  foldTimer = undefined;
+  // Prepared on first use: the tables exist by then (the dashboard starts after migrations).
+  summaries = enabled ? createSqliteSummaryFold(db) : undefined;
+  if (enabled) scheduleFold(0);
+}
+
+function scheduleFold(delayMs: number): void {
+  if (summaries === undefined || foldTimer !== undefined) return;
+  foldTimer = setTimeout(foldSlice, Math.max(0, delayMs));
+}
+
+function foldSlice(): void {
+  foldTimer = undefined;
+  const fold = summaries;
+  if (fold === undefined) return;
+  const started = performance.now();
+  if (started < nextFoldAt) {
+    scheduleFold(nextFoldAt - started);
+    return;
+  }
+  let caughtUp = false;
+  let failed = false;
+  // Summaries can be recomputed from the events, so their commits need no fsync of their
+  // own: the next delivery's commit (synchronous=FULL) makes them durable with it.
+  db.pragma("synchronous = NORMAL");
+  try {
+    while (performance.now() - started < FOLD_SLICE_MS) {
+      if (fold.foldEvents(FOLD_EVENTS_PER_STEP) > 0) continue;
+      if (fold.recomputeShipments(FOLD_SHIPMENTS_PER_STEP) > 0) continue;
+      caughtUp = true;
+      break;
+    }
+  } catch (error) {
+    failed = true;
+    port?.postMessage({ seq: 0, kind: "summary_error", error: messageOf(error) } satisfies WriterReply);
+  } finally {
+    db.pragma("synchronous = FULL");
+  }
+  const now = performance.now();
+  const share = now - lastBatchAt > IDLE_AFTER_MS ? IDLE_SHARE : BUSY_SHARE;
+  nextFoldAt = now + (now - started) * (1 / share - 1);
+  scheduleFold(caughtUp ? FOLD_POLL_MS : failed ? FOLD_POLL_MS * 10 : nextFoldAt - now);
+}
+
 const port = parentPort;
 if (port === null) throw new Error("sqlite-writer must run as a worker thread");
+
+if (foldSummaries) setFolding(true);
 
 port.on("message", (request: WriterRequest) => {
   let reply: WriterReply;
   try {
     switch (request.kind) {
       case "batch":
+        lastBatchAt = performance.now();
         reply = { seq: request.seq, kind: "batch", results: commitBatch(request.writes) };
         port.postMessage(reply);
         // After the reply, so the deliveries of this batch are answered first.
@@ -182,7 +254,12 @@ port.on("message", (request: WriterRequest) => {
         probeWriteLock(db);
         reply = { seq: request.seq, kind: "ok" };
         break;
+      case "summaries":
+        setFolding(request.enabled);
+        reply = { seq: request.seq, kind: "ok" };
+        break;
       case "close":
+        setFolding(false);
         db.close();
         port.postMessage({ seq: request.seq, kind: "ok" } satisfies WriterReply);
         port.close();
