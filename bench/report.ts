@@ -115,7 +115,7 @@ export function verdicts(r: BenchResults): Verdict[] {
     },
     {
       target: `p99 ≤ 5 ms at ${fmt(r.settings.offeredRate)} req/s offered, SQLite`,
-      measured: `${fmt(target("portcall-sqlite")?.runs[rate]?.latencyMs.p99, 2)} ms`,
+      measured: `${fmt(target("portcall-sqlite")?.runs[rate]?.latencyMs.p99, 2)} ms (SQLite's own floor ${fmt(r.sqliteFloor?.latencyMs?.p99, 2)} ms, minimal peer ${fmt(target("minimal-peer")?.runs[rate]?.latencyMs.p99, 2)} ms)`,
       verdict: atMost(target("portcall-sqlite")?.runs[rate]?.latencyMs.p99, 5, " ms", 2),
     },
     {
@@ -249,6 +249,17 @@ export function renderSummary(r: BenchResults): string {
       );
     }
   }
+  if (r.sqliteFloor) {
+    const f = r.sqliteFloor;
+    lines.push("", "### SQLite floor (group-committed, fsync-durable rows at the fixed rate)", "");
+    if (f.skipped || f.error || !f.latencyMs) lines.push(f.skipped ?? `failed: ${f.error}`);
+    else {
+      const l = f.latencyMs;
+      lines.push(
+        `\`node dist/bench/sqlite-floor.js <dir> ${fmt(f.rate)} ${fmt(f.seconds)}\`: ${fmt(f.rows)} rows of ${fmt(f.payloadBytes)} bytes due at ${fmt(f.rate)}/s, each committed with every row due by then (${fmt(f.commits)} commits) into a one-table WAL database with synchronous=FULL on the targets' filesystem, latency from each row's scheduled time: p50 ${fmt(l.p50, 2)}, p90 ${fmt(l.p90, 2)}, p99 ${fmt(l.p99, 2)}, p99.9 ${fmt(l.p99_9, 2)}, max ${fmt(l.max, 2)} ms. No receiver can answer a durable delivery before a commit like this one.`,
+      );
+    }
+  }
   lines.push("", "### Ratios (throughput)", "", "| ratio | value |", "|---|---|");
   for (const [name, value] of Object.entries(r.ratios)) lines.push(`| ${name} | ${fmt(value, 3)} |`);
   lines.push("", "### Cold start (process start to first 200 on a signed delivery)", "");
@@ -344,6 +355,7 @@ function keyFigures(r: BenchResults): [string, number | undefined][] {
     ["portcall-sqlite p99 ms @1,000 req/s", run("portcall-sqlite", rate)?.latencyMs.p99],
     ["portcall-postgres p99 ms @1,000 req/s", run("portcall-postgres", rate)?.latencyMs.p99],
     ["pgbench p99 ms @1,000 tps", r.pgbench?.latencyMs?.p99],
+    ["SQLite floor p99 ms @1,000 tps", r.sqliteFloor?.latencyMs?.p99],
     ["8 MiB case peak RSS MB", r.bigEvents.peakRssMb],
     ["replay SQLite events/s", replay?.sqlite.eventsPerSecond],
     ["replay PostgreSQL events/s", replay?.postgres.eventsPerSecond],

@@ -3,6 +3,7 @@ import type { ProfileSummary } from "./cpu-profile.js";
 import type { DrivenRun } from "./drive.js";
 import type { PgbenchResult } from "./pgbench.js";
 import type { ReplayResult } from "./replay-bench.js";
+import type { SqliteFloorResult } from "./sqlite-floor.js";
 import type { TargetName } from "./targets.js";
 
 /** The shape of bench/results/<date>.json, shared by the runner and the report. */
@@ -35,6 +36,8 @@ export interface BenchResults {
   readonly ratios: Record<string, number | null>;
   /** pgbench's single-row jsonb insert at the fixed rate, when the PostgreSQL target ran. */
   readonly pgbench?: PgbenchResult;
+  /** SQLite's own floor at the fixed rate: one fsync-durable row per transaction (bench/sqlite-floor.ts). */
+  readonly sqliteFloor?: SqliteFloorResult;
   readonly coldStart: { readonly server: ColdStartResult; readonly function: ColdStartResult };
   readonly replay: ReplayResult | { readonly skipped: string };
   readonly bigEvents: BigEventsResult;

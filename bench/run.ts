@@ -18,6 +18,7 @@ import type {
   ProfileResult,
   TargetResult,
 } from "./results-format.js";
+import { type SqliteFloorResult, sqliteFloorRun } from "./sqlite-floor.js";
 import {
   BENCH_SECRET,
   dropActiveSchemas,
@@ -308,6 +309,12 @@ async function runBench(args: readonly string[]): Promise<void> {
         log(`pgbench: p99 ${pgbench.latencyMs?.p99 ?? "–"} ms ${pgbench.error ?? pgbench.skipped ?? ""}`);
       }
     }
+    let sqliteFloor: SqliteFloorResult | undefined;
+    if (settings.targets.includes("portcall-sqlite")) {
+      log(`SQLite floor: ~3 KB rows group-committed (fsync-durable) at ${settings.rate}/s`);
+      sqliteFloor = await sqliteFloorRun(workDir, { rate: settings.rate, seconds: settings.rateSeconds });
+      log(`SQLite floor: p99 ${sqliteFloor.latencyMs?.p99 ?? "–"} ms ${sqliteFloor.error ?? ""}`);
+    }
     // --targets-only: the closed-loop and fixed-rate runs alone, for iterating on the hot path.
     const targetsOnly = args.includes("--targets-only");
     const notRun = { skipped: "not run (--targets-only)" };
@@ -381,6 +388,7 @@ async function runBench(args: readonly string[]): Promise<void> {
       targets,
       ratios: ratios(targets, settings.connections),
       ...(pgbench ? { pgbench } : {}),
+      ...(sqliteFloor ? { sqliteFloor } : {}),
       coldStart: { server, function: fn },
       replay,
       bigEvents: big,
