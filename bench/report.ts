@@ -60,29 +60,21 @@ function atMost(value: number | undefined | null, goal: number, unit: string, di
   return `missed by ${fmt(value - goal, digits)}${unit} (${fmt(value, digits)}${unit}, target ≤ ${fmt(goal, digits)}${unit}; ${fmt(value / goal, 1)}×)`;
 }
 
-/**
- * Alerts' cost is measured by its own interleaved run (`node dist/bench/alerts-overhead.js`),
- * not inside `npm run bench`; its committed figures are shown here, named as such.
- */
-function alertsVerdict(): Verdict {
-  const target =
-    "throughput with alerts configured (built-in rules, local Slack stand-in) within 10% of without";
-  try {
-    const file = packagePath("bench", "results", "alerts-overhead.json");
-    const a = JSON.parse(readFileSync(file, "utf8")) as {
-      date: string;
-      cost: number;
-      medianRequestsPerSecond: { alertsOff: number; alertsOn: number };
-    };
-    const m = a.medianRequestsPerSecond;
-    return {
-      target,
-      measured: `${fmt(a.cost, 1)}% lower (median ${fmt(m.alertsOn)} vs ${fmt(m.alertsOff)} req/s; separate run ${a.date.slice(0, 16)}, bench/results/alerts-overhead.json)`,
-      verdict: `${atMost(a.cost, 10, "%", 1)}; not part of this run, and noise-dominated (docs/alerts.md)`,
-    };
-  } catch {
-    return { target, measured: "–", verdict: "not measured (run node dist/bench/alerts-overhead.js)" };
-  }
+/** Alerts' cost: portcall with one Slack rule and one forwarding rule against portcall without, same run. */
+function alertsVerdict(r: BenchResults, c: number): Verdict {
+  const rps = (name: string) =>
+    r.targets.find((t) => t.name === name && usable(t))?.runs[`c${c}`]?.requestsPerSecond;
+  const on = rps("portcall-sqlite-alerts");
+  const off = rps("portcall-sqlite");
+  const cost = on === undefined || off === undefined || off === 0 ? undefined : (1 - on / off) * 100;
+  return {
+    target: `throughput at ${c} connections with one Slack alert rule and one forwarding rule (local stand-ins) within 10% of without`,
+    measured:
+      cost === undefined
+        ? "–"
+        : `${fmt(cost, 1)}% ${cost >= 0 ? "lower" : "higher"} (${fmt(on)} vs ${fmt(off)} req/s)`,
+    verdict: atMost(cost === undefined ? undefined : Math.max(0, cost), 10, "%", 1),
+  };
 }
 
 export function verdicts(r: BenchResults): Verdict[] {
@@ -166,7 +158,7 @@ export function verdicts(r: BenchResults): Verdict[] {
           ? "met"
           : `missed (${r.coldStart.function.unusedHeavyPackagesLoaded?.join(", ")})`),
     },
-    alertsVerdict(),
+    alertsVerdict(r, c),
     {
       target: 'every 2xx "stored" is in the database',
       measured: `${missing.reduce((a, b) => a + b, 0)} acknowledged ids missing`,

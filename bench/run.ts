@@ -20,6 +20,7 @@ import type {
 } from "./results-format.js";
 import { type SqliteFloorResult, sqliteFloorRun } from "./sqlite-floor.js";
 import {
+  alertDestinationStandIn,
   BENCH_SECRET,
   dropActiveSchemas,
   postgresUnavailable,
@@ -61,6 +62,7 @@ function settingsFor(quick: boolean, only: string | undefined): Settings {
         "minimal-peer",
         "portcall-sqlite",
         "portcall-sqlite-info",
+        "portcall-sqlite-alerts",
         "portcall-postgres",
       ];
   const targets = only === undefined ? all : (only.split(",").map((s) => s.trim()) as TargetName[]);
@@ -233,7 +235,12 @@ function ratios(targets: TargetResult[], connections: number[]): Record<string, 
     targets.find((t) => t.name === name && !t.skipped && !t.error)?.runs[`c${c}`]?.requestsPerSecond;
   const out: Record<string, number | null> = {};
   for (const c of connections) {
-    for (const portcall of ["portcall-sqlite", "portcall-sqlite-info", "portcall-postgres"] as const) {
+    for (const portcall of [
+      "portcall-sqlite",
+      "portcall-sqlite-info",
+      "portcall-sqlite-alerts",
+      "portcall-postgres",
+    ] as const) {
       if (!targets.some((t) => t.name === portcall)) continue;
       out[`${portcall}/ceiling@c${c}`] = ratio(rps(portcall, c), rps("ceiling", c));
       out[`${portcall}/naive-peer@c${c}`] = ratio(rps(portcall, c), rps("naive-peer", c));
@@ -295,6 +302,11 @@ async function runBench(args: readonly string[]): Promise<void> {
           runs: {},
         });
       }
+    }
+    if (settings.targets.includes("portcall-sqlite-alerts")) {
+      notes.push(
+        `the alerts target's Slack and forwarding stand-in received ${(await alertDestinationStandIn()).received()} requests (alerts and forwarded events sent by the exporter while it ran)`,
+      );
     }
     let pgbench: PgbenchResult | undefined;
     if (settings.targets.includes("portcall-postgres")) {

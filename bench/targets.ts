@@ -1,6 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -16,6 +18,7 @@ export type TargetName =
   | "minimal-peer"
   | "portcall-sqlite"
   | "portcall-sqlite-info"
+  | "portcall-sqlite-alerts"
   | "portcall-postgres";
 
 export interface TargetSpec {
@@ -38,6 +41,11 @@ export const TARGETS: Record<TargetName, TargetSpec> = {
   "portcall-sqlite-info": {
     name: "portcall-sqlite-info",
     label: "portcall serve, SQLite, LOG_LEVEL=info (the default)",
+  },
+  "portcall-sqlite-alerts": {
+    name: "portcall-sqlite-alerts",
+    label:
+      "portcall serve, SQLite, LOG_LEVEL=warn, with one Slack alert rule and one forwarding rule (both to a local HTTP stand-in)",
   },
   "portcall-postgres": { name: "portcall-postgres", label: "portcall serve, PostgreSQL, LOG_LEVEL=warn" },
 };
@@ -115,13 +123,15 @@ export async function startTarget(
       break;
     }
     case "portcall-sqlite":
-    case "portcall-sqlite-info": {
+    case "portcall-sqlite-info":
+    case "portcall-sqlite-alerts": {
       const file = join(dir, "b.db");
       child = spawnTracked(process.execPath, [...nodeArgs, cli, "serve"], {
         ...base,
         DATABASE_URL: `sqlite:${file}`,
         PORTCALL_DATA_DIR: dir,
-        LOG_LEVEL: spec.name === "portcall-sqlite" ? "warn" : "info",
+        LOG_LEVEL: spec.name === "portcall-sqlite-info" ? "info" : "warn",
+        ...(spec.name === "portcall-sqlite-alerts" ? await alertsConfig(dir) : {}),
       });
       storedIds = async () => sqliteIds(file, "SELECT id FROM flexport_events");
       break;
@@ -152,6 +162,65 @@ export async function startTarget(
     storedIds,
     stop: () => stop(child),
     cleanup,
+  };
+}
+
+/** Where the alerts target's Slack and forwarding destinations send: a local stand-in answering 200. */
+let destinationStandIn: Promise<{ url: string; received: () => number }> | undefined;
+export function alertDestinationStandIn(): Promise<{ url: string; received: () => number }> {
+  destinationStandIn ??= new Promise((resolve) => {
+    let received = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        received++;
+        res.end("ok");
+      });
+    });
+    server.unref();
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        received: () => received,
+      }),
+    );
+  });
+  return destinationStandIn;
+}
+
+/**
+ * The issue's alerts case: one Slack rule (the departures of the traffic, about a sixth of it)
+ * and one forwarding rule (arrivals, the raw event to a signed webhook), both to the stand-in.
+ */
+async function alertsConfig(dir: string): Promise<Record<string, string>> {
+  const { url } = await alertDestinationStandIn();
+  const file = join(dir, "portcall.yaml");
+  writeFileSync(
+    file,
+    [
+      "destinations:",
+      "  ops-slack:",
+      "    type: slack",
+      "    urlEnv: BENCH_SLACK_URL",
+      "  erp:",
+      "    type: webhook",
+      `    url: ${url}/erp`,
+      "    secretEnv: BENCH_WEBHOOK_SECRET",
+      "rules:",
+      "  - name: departures",
+      '    when: { types: ["/shipment_leg#departed"] }',
+      "    to: ops-slack",
+      "  - name: forward-arrivals",
+      '    when: { types: ["/shipment_leg#arrived"] }',
+      "    send: event",
+      "    to: erp",
+      "",
+    ].join("\n"),
+  );
+  return {
+    PORTCALL_CONFIG: file,
+    BENCH_SLACK_URL: `${url}/services/T/B/bench`,
+    BENCH_WEBHOOK_SECRET: `whsec_${Buffer.from("portcall-bench-forwarding-secret").toString("base64")}`,
   };
 }
 

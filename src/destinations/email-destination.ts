@@ -21,7 +21,9 @@ export interface EmailOptions {
 
 /** Email over SMTP with nodemailer (loaded when the destination is built). */
 export async function createEmailDestination(options: EmailOptions): Promise<Destination> {
-  const nodemailer = await import("nodemailer");
+  // A CommonJS package: its module.exports is the default export both under Node's own
+  // loader and in the esbuild bundle (where the named exports do not exist).
+  const nodemailer = (await import("nodemailer")).default;
   const timeout = options.timeoutMs ?? 15_000;
   const transport: Transporter = nodemailer.createTransport({
     host: options.host,

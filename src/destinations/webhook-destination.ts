@@ -18,7 +18,9 @@ export interface WebhookOptions {
  * `{"type":"portcall.alert","timestamp":…,"data":{…}}`.
  */
 export async function createWebhookDestination(options: WebhookOptions): Promise<Destination> {
-  const { Webhook } = await import("standardwebhooks");
+  // A CommonJS package: its module.exports is the default export both under Node's own
+  // loader and in the esbuild bundle (where the named exports do not exist).
+  const { Webhook } = (await import("standardwebhooks")).default;
   let signer: InstanceType<typeof Webhook>;
   try {
     signer = new Webhook(options.secret);

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { signBody } from "../../src/core/signature.js";
 import { loadSamples } from "../../src/samples/samples.js";
-import { jsonOf, runCli } from "../helpers/cli.js";
+import { BUNDLED_CLI, jsonOf, runCli } from "../helpers/cli.js";
 import { TEST_SECRET } from "../helpers/http.js";
 import { type RecordingReceiver, startRecordingReceiver } from "../helpers/recording-receiver.js";
 import { type ServeProcess, startServe } from "../helpers/serve.js";
@@ -64,6 +64,16 @@ test("portcall destinations test erp → one signed test message; an unknown nam
   const unknown = await runCli(["destinations", "test", "pager"], env);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no destination named pager \(known: erp, slack\)/);
+  receiver.requests.length = 0;
+  receiver.accepted.length = 0;
+});
+
+test("the bundled CLI (what npm start runs) → builds and signs with the webhook destination too", async () => {
+  const sent = await runCli(["destinations", "test", "erp"], env, { cli: BUNDLED_CLI });
+  assert.equal(sent.code, 0, sent.stderr);
+  const request = receiver.accepted.find((r) => r.path === "/erp");
+  assert.ok(request);
+  new Webhook(HOOK_SECRET).verify(request.body, request.headers as Record<string, string>);
   receiver.requests.length = 0;
   receiver.accepted.length = 0;
 });

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { packagePath } from "../../src/paths.js";
 
 export const CLI = packagePath("dist", "src", "cli", "main.js");
+/** The bundled CLI: what `npm start`, the package's bin and the container run. */
+export const BUNDLED_CLI = packagePath("dist", "bundle", "main.js");
 
 export interface CliResult {
   readonly code: number | null;
@@ -13,10 +15,10 @@ export interface CliResult {
 export function runCli(
   args: string[],
   env: Record<string, string>,
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; cli?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
