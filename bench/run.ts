@@ -55,7 +55,14 @@ const BIG_BODY_BYTES = 8 * 1024 * 1024 - 4096;
 
 function settingsFor(quick: boolean, only: string | undefined): Settings {
   const all: TargetName[] = quick
-    ? ["ceiling", "naive-peer", "minimal-peer", "portcall-sqlite", "portcall-postgres"]
+    ? [
+        "ceiling",
+        "naive-peer",
+        "minimal-peer",
+        "portcall-sqlite",
+        "portcall-sqlite-alerts",
+        "portcall-postgres",
+      ]
     : [
         "ceiling",
         "naive-peer",

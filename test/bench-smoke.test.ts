@@ -33,8 +33,19 @@ describe("bench quick mode", () => {
     assert.ok(results.machine.cores > 0 && results.machine.node.startsWith("v"));
     assert.deepEqual(
       results.targets.map((t) => t.name),
-      ["ceiling", "naive-peer", "minimal-peer", "portcall-sqlite", "portcall-postgres"],
+      [
+        "ceiling",
+        "naive-peer",
+        "minimal-peer",
+        "portcall-sqlite",
+        "portcall-sqlite-alerts",
+        "portcall-postgres",
+      ],
     );
+    const floor = results.sqliteFloor;
+    assert.ok(floor, "SQLite's floor measured beside the SQLite target");
+    assert.equal(floor.error, undefined, `SQLite floor failed: ${floor.error}`);
+    assert.ok((floor.commits ?? 0) > 0 && (floor.latencyMs?.p99 ?? 0) > 0, "SQLite floor p99 measured");
     assert.ok(results.ratios["portcall-sqlite/minimal-peer@c64"], "portcall ÷ minimal peer computed");
     for (const target of results.targets) {
       if (target.skipped !== undefined) {
