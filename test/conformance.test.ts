@@ -5,7 +5,7 @@ import { parseEnvelope } from "../src/core/envelope.js";
 import { loadSamples } from "../src/samples/samples.js";
 import { conformanceCorpus } from "./helpers/fixtures.js";
 import { deliver, receiverUnderTest } from "./helpers/http.js";
-import { storeTargets } from "./helpers/stores.js";
+import { sqlRows, storeTargets } from "./helpers/stores.js";
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const corpus = conformanceCorpus();
@@ -68,6 +68,32 @@ for (const target of await storeTargets()) {
       skip: corpus ? false : "external Flexport conformance corpus not present",
     }, async () => {
       await deliverAll(corpusCases);
+    });
+
+    it("multi-byte, \\u0000 and lone-surrogate bodies in one batch → each stored byte-exact", async () => {
+      const bodies = [
+        '{"id":7300001,"type":"/shipment#note","note":"Café 中文 🚢 \u2028 \\"quoted\\""}',
+        '{"id":7300002,"type":"/shipment#note","note":"nul \\u0000 escaped"}',
+        '{"id":7300003,"type":"/shipment#note","note":"lone \\ud800 surrogate"}',
+        '{"id":7300004,"type":"/shipment#note","note":"plain"}',
+      ];
+      // Concurrent, so they share a group commit.
+      const responses = await Promise.all(bodies.map((b) => deliver(rig.server.webhookUrl, Buffer.from(b))));
+      for (const r of responses) assert.equal(r.status, 200);
+      for (const [i, body] of bodies.entries()) {
+        assert.equal((await rig.store.getEvent(String(7300001 + i)))?.payload, body);
+      }
+      if (target.name === "postgres") {
+        // jsonb cannot hold \u0000 or a lone surrogate: the text is kept, its jsonb copy is NULL.
+        const rows = await sqlRows<{ id: string; has_json: boolean }>(
+          rig.store,
+          "SELECT id, payload_json IS NOT NULL AS has_json FROM flexport_events WHERE id LIKE '73000%' ORDER BY id",
+        );
+        assert.deepEqual(
+          rows.map((r) => r.has_json),
+          [true, false, false, true],
+        );
+      }
     });
 
     async function deliverAll(cases: Case[]): Promise<void> {

@@ -6,7 +6,7 @@ import pg from "pg";
 import { loadMigrations } from "../src/stores/migrator.js";
 import type { EventStore } from "../src/stores/store.js";
 import { deliver, startTestServer } from "./helpers/http.js";
-import { storeTargets, type TestStore } from "./helpers/stores.js";
+import { sqlRows, storeTargets, type TestStore } from "./helpers/stores.js";
 
 // A database made by the schema before sources (migrations 001-004 as they are), with
 // events and a reject in it, upgraded by the real migrator: nothing lost, the old rows are
@@ -121,6 +121,28 @@ for (const target of await storeTargets()) {
       assert.equal(reject?.source_name, "default");
       const raw = await store.getReject("b".repeat(64));
       assert.equal(Buffer.from(raw?.payload ?? []).toString(), "{oops");
+    });
+
+    it("after the upgrade (a server with lz4) → new event payloads are compressed with lz4", {
+      skip: target.name === "postgres" ? false : "PostgreSQL only",
+    }, async () => {
+      // A server without lz4 (before 14, or built without it) keeps pglz; its enum lists lz4 only when built with it.
+      const rows = await sqlRows<{ attname: string; attcompression: string; lz4: boolean }>(
+        store,
+        `SELECT attname::text, attcompression::text,
+                EXISTS (SELECT 1 FROM pg_settings
+                        WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) AS lz4
+         FROM pg_attribute WHERE attrelid = 'flexport_events'::regclass
+           AND attname IN ('payload', 'payload_json') ORDER BY attname`,
+      );
+      if (rows[0]?.lz4 !== true) return;
+      assert.deepEqual(
+        rows.map((r) => [r.attname, r.attcompression]),
+        [
+          ["payload", "l"],
+          ["payload_json", "l"],
+        ],
+      );
     });
 
     it("after the upgrade → a redelivery of an old event is counted; a new source's event records it", async () => {

@@ -8,16 +8,35 @@ import {
 } from "../writes.js";
 
 /**
- * The payloads of a batch travel as one JSON array of strings rather than a text[] literal:
- * node-postgres builds array literals by escaping every quote of every element in JavaScript
- * and concatenating megabytes of string, which profiled as the replay's main cost (half of it
- * garbage collection); JSON.stringify does the same escaping natively, and PostgreSQL gives
- * back each string exactly. Ordinality keeps the array aligned with the other columns.
+ * The payloads of a batch travel as one binary parameter, their UTF-8 bytes back to back,
+ * cut apart in SQL by start and length; ordinality keeps them aligned with the other
+ * columns. A text[] literal was the replay's main cost (node-postgres escapes every quote of
+ * every element in JavaScript), and the JSON array that replaced it still escaped every
+ * quote (JSON.stringify) and made PostgreSQL parse the whole array again. Bytes need no
+ * escaping on either side: node-postgres sends a Buffer as a binary parameter, copied as is,
+ * and convert_from only checks the UTF-8. In batches of 200 8 kB events this took the
+ * statement's JavaScript time from 80 to 33 µs per event and PostgreSQL's from 278 to 218.
  */
-const payloadsFromJson = (param: number) =>
-  `ARRAY(SELECT value FROM json_array_elements_text($${param}::json) WITH ORDINALITY ORDER BY ordinality)`;
-const PAYLOADS_FROM_JSON_9 = payloadsFromJson(9);
-const PAYLOADS_FROM_JSON_7 = payloadsFromJson(7);
+const payloadsFromBytes = (bytes: number, starts: number, lengths: number) =>
+  `ARRAY(SELECT convert_from(substring($${bytes}::bytea FROM start + 1 FOR length), 'UTF8')
+         FROM unnest($${starts}::integer[], $${lengths}::integer[]) WITH ORDINALITY AS p(start, length, n)
+         ORDER BY n)`;
+const PAYLOADS_OF_UPSERT = payloadsFromBytes(9, 14, 15);
+const PAYLOADS_OF_INSERT = payloadsFromBytes(7, 12, 13);
+
+/** The payloads' UTF-8 bytes in one buffer, with where each starts and how long it is. */
+function packPayloads(payloads: readonly string[]): [Buffer, number[], number[]] {
+  const lengths = payloads.map((p) => Buffer.byteLength(p, "utf8"));
+  const bytes = Buffer.allocUnsafe(lengths.reduce((a, b) => a + b, 0));
+  const starts: number[] = new Array(payloads.length);
+  let at = 0;
+  payloads.forEach((p, i) => {
+    starts[i] = at;
+    at += bytes.write(p, at, "utf8");
+  });
+  return [bytes, starts, lengths];
+}
+
 /** Deadlock and serialization failures: safe to retry the whole statement. */
 const RETRYABLE = new Set(["40P01", "40001"]);
 
@@ -115,6 +134,7 @@ async function upsertEvents(
 ): Promise<Map<string, { inserted: boolean; payload_sha256: string }>> {
   const rows = mergeRepeats(writes, (w) => w.id);
   const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
+  const [payloads, starts, lengths] = packPayloads(column((r) => r.w.payload));
   const { rows: returned } = await pool.query<{
     id: string;
     inserted: boolean;
@@ -126,7 +146,7 @@ async function upsertEvents(
                                         deliveries, signature_alg, payload, payload_sha256, source,
                                         source_name, api)
      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
-                          $6::timestamptz[], $7::integer[], $8::text[], ${PAYLOADS_FROM_JSON_9}, $10::text[], $11::text[],
+                          $6::timestamptz[], $7::integer[], $8::text[], ${PAYLOADS_OF_UPSERT}, $10::text[], $11::text[],
                           $12::text[], $13::text[])
      ON CONFLICT (id) DO UPDATE SET deliveries = e.deliveries + excluded.deliveries,
                                     last_received_at = greatest(e.last_received_at, excluded.last_received_at)
@@ -140,11 +160,13 @@ async function upsertEvents(
       column((r) => r.last),
       column((r) => r.count),
       column((r) => r.w.signatureAlg),
-      JSON.stringify(column((r) => r.w.payload)),
+      payloads,
       column((r) => r.w.payloadSha256),
       column((r) => r.w.source),
       column((r) => r.w.sourceName),
       column((r) => r.w.api),
+      starts,
+      lengths,
     ],
   });
   return new Map(returned.map((r) => [r.id, r]));
@@ -155,6 +177,7 @@ async function insertEventsIfAbsent(pool: pg.Pool, writes: RecordWrite[]): Promi
     a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
   );
   const column = <T>(pick: (w: RecordWrite) => T) => unique.map(pick);
+  const [payloads, starts, lengths] = packPayloads(column((w) => w.payload));
   const { rows } = await pool.query<{ id: string }>({
     // Named: each pooled connection parses and plans it once, not on every commit.
     name: "portcall_insert_events_if_absent",
@@ -163,7 +186,7 @@ async function insertEventsIfAbsent(pool: pg.Pool, writes: RecordWrite[]): Promi
      SELECT id, type, occurred_at, created_at, received_at, received_at, 1, signature_alg, payload, payload_sha256,
             source, source_name, api
      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
-                 $6::text[], ${PAYLOADS_FROM_JSON_7}, $8::text[], $9::text[], $10::text[], $11::text[])
+                 $6::text[], ${PAYLOADS_OF_INSERT}, $8::text[], $9::text[], $10::text[], $11::text[])
           AS t(id, type, occurred_at, created_at, received_at, signature_alg, payload, payload_sha256, source,
                source_name, api)
      ON CONFLICT (id) DO NOTHING
@@ -175,11 +198,13 @@ async function insertEventsIfAbsent(pool: pg.Pool, writes: RecordWrite[]): Promi
       column((w) => w.createdAt),
       column((w) => w.receivedAt),
       column((w) => w.signatureAlg),
-      JSON.stringify(column((w) => w.payload)),
+      payloads,
       column((w) => w.payloadSha256),
       column((w) => w.source),
       column((w) => w.sourceName),
       column((w) => w.api),
+      starts,
+      lengths,
     ],
   });
   return new Set(rows.map((r) => r.id));
