@@ -22,8 +22,12 @@ import {
   FACT_COLUMNS,
   SHIPMENT_CHUNK,
   timerCatchUp,
+  yieldTurn,
 } from "../summary-sql.js";
 import { inTransaction } from "./postgres-transaction.js";
+
+/** Payloads parsed for search terms between two turns of the event loop. */
+const TERMS_PER_TURN = 16;
 
 export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
@@ -78,6 +82,13 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
         [ids],
       );
       const facts = events.filter((e) => e.shipment_id !== null);
+      // Parsing a chunk's payloads at once held the event loop for milliseconds at a time;
+      // deliveries arriving meanwhile get a turn every few payloads.
+      const terms: string[] = [];
+      for (const fact of facts) {
+        terms.push(shipmentSearchTerms(fact.payload));
+        if (terms.length % TERMS_PER_TURN === 0) await yieldTurn();
+      }
       // The milestone columns are copied here, once per event, so recomputing a shipment
       // later reads this table and no payload.
       await client.query(
@@ -88,7 +99,7 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
          WHERE m.event_id = ANY($1::text[])
          ON CONFLICT (event_id) DO UPDATE SET search_terms = EXCLUDED.search_terms,
            ${FACT_COLUMNS.replace(/(\w+)/g, "$1 = EXCLUDED.$1")}`,
-        [facts.map((e) => e.event_id), facts.map((e) => shipmentSearchTerms(e.payload))],
+        [facts.map((e) => e.event_id), terms],
       );
       await client.query(
         `INSERT INTO portcall_summary_dirty (shipment_id)
