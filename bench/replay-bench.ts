@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { archiveKey, metadataToRecord } from "../src/archive/archive.js";
-import { METADATA_SUFFIX } from "../src/archive/file-archive.js";
+import { METADATA_SUFFIX, PACKS_FOLDER, packRecord } from "../src/archive/file-archive.js";
 import { packagePath } from "../src/paths.js";
 import { spawnTracked } from "./processes.js";
 import { CLI, dropSchema, newSchema, PG_URL } from "./targets.js";
@@ -29,8 +29,8 @@ export interface ReplayResult {
 }
 
 /**
- * Writes `events` unique events straight into the `file:` archive layout (object plus
- * metadata sidecar, as src/archive/file-archive.ts lays them out, without its per-file
+ * Writes `events` unique events straight into the `file:` archive layout (object, metadata
+ * sidecar and day pack, as src/archive/file-archive.ts lays them out, without its per-file
  * fsync, which only the writer pays), then times `portcall replay file:<dir>` into a fresh
  * SQLite database and a fresh PostgreSQL schema.
  */
@@ -49,6 +49,7 @@ export async function replayBench(
   const began = performance.now();
   let bytes = 0;
   const folders = new Set<string>();
+  mkdirSync(join(dir, PACKS_FOLDER), { recursive: true });
   // Generated in slices so 200k bodies are never all in memory at once.
   for (let from = 0; from < events; from += 10_000) {
     const slice = generateTraffic({
@@ -79,6 +80,11 @@ export async function replayBench(
       });
       writeFileSync(join(dir, key), delivery.body);
       writeFileSync(join(dir, `${key}${METADATA_SUFFIX}`), `${JSON.stringify(metadata)}\n`);
+      const slash = key.indexOf("/");
+      appendFileSync(
+        join(dir, PACKS_FOLDER, `${key.slice(0, slash)}.pack`),
+        packRecord(key.slice(slash + 1), delivery.body, metadata),
+      );
       bytes += delivery.body.length;
     }
   }

@@ -18,6 +18,12 @@ export interface ArchiveEntry {
    * fetch just the bytes with get(); undefined when only read() gives it.
    */
   readonly metadata?: ArchiveMetadata | null;
+  /**
+   * The object's bytes, when the archive had them at hand while listing (a `file:` day
+   * pack); set only together with `metadata`. A copy, not the object itself: a reader that
+   * finds them inconsistent reads the object with read().
+   */
+  readonly payload?: Uint8Array;
 }
 
 export type PutResult = "created" | "exists";
@@ -51,6 +57,12 @@ export interface Archive {
   put(event: KeptEvent): Promise<PutResult>;
   /** Objects whose dt= partition lies in [since, until] (inclusive, YYYY-MM-DD), in key order. */
   list(range: { readonly since?: string; readonly until?: string }): AsyncIterable<ArchiveEntry>;
+  /**
+   * For bulk readers (replay): the objects list() gives, partitions in date order, but
+   * within a partition in whatever order is cheapest, with bytes and metadata where the
+   * archive has them at hand. Absent: use list().
+   */
+  readAll?(range: { readonly since?: string; readonly until?: string }): AsyncIterable<ArchiveEntry>;
   /** The exact bytes of one object. */
   get(key: string): Promise<Uint8Array>;
   /** The exact bytes of one object and its metadata. */

@@ -1,12 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
-import { access, link, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
+import {
+  access,
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KeptEvent } from "../core/event-recorder.js";
 import {
   type Archive,
   type ArchivedObject,
   type ArchiveEntry,
+  type ArchiveMetadata,
   ArchiveNotFound,
   archiveKey,
   assertPartitionDate,
@@ -33,6 +44,30 @@ export interface FileArchiveOptions {
 
 /** Sidecar beside each object; it does not end in `.json`, so `*.json` globs see only events. */
 export const METADATA_SUFFIX = ".meta";
+
+/**
+ * `<dir>/packs/dt=<date>.pack`: each event archived that day again, appended as one record,
+ * so that replay reads one file per day instead of opening two per event. Outside the dt=
+ * folders, so `dt=*` and `*.json` globs never see it. The objects stay the truth: a pack
+ * may lack events (archived before packs existed, or a crash before the append) and replay
+ * reads those, and anything a pack gets wrong, from the objects.
+ */
+export const PACKS_FOLDER = "packs";
+
+const NEWLINE = Buffer.from("\n");
+/** Longer than any header line a writer makes (a 255-byte name and the metadata). */
+const MAX_PACK_HEADER = 64 * 1024;
+const PACK_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One pack record: a header line `{"name":…,"bytes":…,"meta":{…}}` (the object's file name,
+ * its length, the sidecar's content), the exact bytes, a newline. Self-delimiting, so a
+ * reader needs no index and stops at the first record it cannot read (a torn append).
+ */
+export function packRecord(name: string, payload: Uint8Array, record: Record<string, string>): Buffer {
+  const header = `${JSON.stringify({ name, bytes: payload.byteLength, meta: record })}\n`;
+  return Buffer.concat([Buffer.from(header, "utf8"), payload, NEWLINE]);
+}
 
 const PARTITION = /^dt=(\d{4}-\d{2}-\d{2})$/;
 const KEY = /^dt=\d{4}-\d{2}-\d{2}\/[^/]+\.json$/;
@@ -69,6 +104,7 @@ export function createFileArchive(options: FileArchiveOptions): Archive & Reject
     key: string,
     payload: Uint8Array,
     record: Record<string, string>,
+    packed = false,
   ): Promise<PutResult> {
     const path = join(root, key);
     const folder = dirname(path);
@@ -80,7 +116,32 @@ export function createFileArchive(options: FileArchiveOptions): Archive & Reject
     await createOnly(`${path}${METADATA_SUFFIX}`, `${JSON.stringify(record)}\n`);
     const created = await createOnly(path, payload);
     await fsyncDir(folder);
+    // Only the writer whose link created the object appends it, so each object is in the
+    // pack at most once. Not fsynced and errors ignored: the object is already durable, and
+    // replay reads from the objects whatever the pack lacks.
+    if (created && packed) await appendToPack(key, payload, record).catch(() => undefined);
     return created ? "created" : "exists";
+  }
+
+  async function appendToPack(key: string, payload: Uint8Array, record: Record<string, string>) {
+    const slash = key.indexOf("/");
+    const folder = join(root, PACKS_FOLDER);
+    await ensureFolder(folder);
+    // O_APPEND and one write per record: records of concurrent writers do not interleave.
+    const handle = await open(join(folder, `${key.slice(0, slash)}.pack`), "a");
+    try {
+      await handle.write(packRecord(key.slice(slash + 1), payload, record));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function assertRoot(): Promise<void> {
+    // A missing root is a wrong URL, not an empty archive: "0 read" would hide the typo.
+    await stat(root).catch((error: unknown) => {
+      if (isCode(error, "ENOENT")) throw new ArchiveNotFound(`no archive folder at ${root}`);
+      throw error;
+    });
   }
 
   return {
@@ -91,6 +152,7 @@ export function createFileArchive(options: FileArchiveOptions): Archive & Reject
         archiveKey(event),
         Buffer.from(event.payload, "utf8"),
         metadataToRecord(metadataOf(event)),
+        true,
       );
     },
 
@@ -111,12 +173,27 @@ export function createFileArchive(options: FileArchiveOptions): Archive & Reject
     },
 
     async *list(range): AsyncIterable<ArchiveEntry> {
-      // A missing root is a wrong URL, not an empty archive: "0 read" would hide the typo.
-      await stat(root).catch((error: unknown) => {
-        if (isCode(error, "ENOENT")) throw new ArchiveNotFound(`no archive folder at ${root}`);
-        throw error;
-      });
+      await assertRoot();
       yield* listPartitions(root, range);
+    },
+
+    async *readAll(range): AsyncIterable<ArchiveEntry> {
+      await assertRoot();
+      for await (const { date, names } of partitions(root, range)) {
+        // The listing decides what exists: a pack record counts only for a listed object
+        // (not one deleted since), and only its first record.
+        const unpacked = new Set(names);
+        for await (const packed of readPack(join(root, PACKS_FOLDER, `dt=${date}.pack`))) {
+          if (packed.metadata === null || !unpacked.delete(packed.name)) continue;
+          yield {
+            key: `dt=${date}/${packed.name}`,
+            date,
+            metadata: packed.metadata,
+            payload: packed.payload,
+          };
+        }
+        for (const name of names) if (unpacked.has(name)) yield { key: `dt=${date}/${name}`, date };
+      }
     },
 
     async get(key: string): Promise<Uint8Array> {
@@ -135,6 +212,16 @@ async function* listPartitions(
   dir: string,
   range: { readonly since?: string; readonly until?: string },
 ): AsyncIterable<ArchiveEntry> {
+  for await (const { date, names } of partitions(dir, range)) {
+    for (const name of names) yield { key: `dt=${date}/${name}`, date };
+  }
+}
+
+/** Each dt= partition under `dir` in the range, in date order, with its object names sorted. */
+async function* partitions(
+  dir: string,
+  range: { readonly since?: string; readonly until?: string },
+): AsyncIterable<{ date: string; names: string[] }> {
   assertPartitionDate("since", range.since);
   assertPartitionDate("until", range.until);
   const dates = (await readdirOrEmpty(dir))
@@ -150,7 +237,83 @@ async function* listPartitions(
     const names = (await readdirOrEmpty(join(dir, `dt=${date}`)))
       .filter((name) => name.endsWith(".json") && !name.startsWith("."))
       .sort();
-    for (const name of names) yield { key: `dt=${date}/${name}`, date };
+    yield { date, names };
+  }
+}
+
+interface PackedObject {
+  readonly name: string;
+  readonly metadata: ArchiveMetadata | null;
+  readonly payload: Buffer;
+}
+
+/**
+ * The records of a day pack in file order, read in large chunks; none when there is no
+ * pack. Stops at the first record it cannot read whole (a torn or damaged append): what
+ * follows is read from the objects instead.
+ */
+async function* readPack(path: string): AsyncIterable<PackedObject> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return;
+    throw error;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    let position = 0;
+    let buffer = Buffer.alloc(0);
+    for (;;) {
+      let offset = 0;
+      let needed = PACK_READ_BYTES;
+      for (;;) {
+        const newline = buffer.indexOf(10, offset);
+        if (newline < 0) {
+          if (buffer.length - offset > MAX_PACK_HEADER) return;
+          break;
+        }
+        const header = parsePackHeader(buffer.toString("utf8", offset, newline));
+        if (header === undefined || header.bytes > size) return;
+        const end = newline + 1 + header.bytes;
+        if (end >= buffer.length) {
+          needed = Math.max(needed, end + 1 - offset);
+          break;
+        }
+        if (buffer[end] !== 10) return;
+        yield { name: header.name, metadata: header.metadata, payload: buffer.subarray(newline + 1, end) };
+        offset = end + 1;
+      }
+      if (position >= size) return;
+      const next = Buffer.allocUnsafe(Math.min(needed, size - position + buffer.length - offset));
+      buffer.copy(next, 0, offset);
+      let filled = buffer.length - offset;
+      while (filled < next.length) {
+        const { bytesRead } = await handle.read(next, filled, next.length - filled, position);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        position += bytesRead;
+      }
+      buffer = next.subarray(0, filled);
+      if (filled < next.length) position = size;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function parsePackHeader(
+  line: string,
+): { name: string; bytes: number; metadata: ArchiveMetadata | null } | undefined {
+  try {
+    const header = JSON.parse(line) as { name?: unknown; bytes?: unknown; meta?: unknown };
+    const { name, bytes, meta } = header;
+    if (typeof name !== "string" || !Number.isSafeInteger(bytes) || (bytes as number) < 0) return undefined;
+    const metadata =
+      typeof meta === "object" && meta !== null ? metadataFromRecord(meta as Record<string, unknown>) : null;
+    return { name, bytes: bytes as number, metadata };
+  } catch {
+    return undefined;
   }
 }
 

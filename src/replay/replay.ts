@@ -1,4 +1,4 @@
-import { type Archive, type ArchiveEntry, idFromKey } from "../archive/archive.js";
+import { type Archive, type ArchivedObject, type ArchiveEntry, idFromKey } from "../archive/archive.js";
 import { LOGISTICS_ID_PREFIX } from "../core/envelope.js";
 import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { signatureAlgorithmOf, verifiedEvent } from "../core/verified-event.js";
@@ -85,16 +85,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const problems: ReplayProblem[] = [];
   const started = process.hrtime.bigint();
 
-  async function replayOne(entry: ArchiveEntry): Promise<void> {
-    // Cloud Storage lists metadata with the names: then one request per object, not two.
-    const object =
-      entry.metadata !== undefined
-        ? { payload: await archive.get(entry.key), metadata: entry.metadata }
-        : await archive.read(entry.key);
-    const invalid = (reason: string) => {
-      counts.invalid += 1;
-      if (problems.length < MAX_PROBLEMS) problems.push({ key: entry.key, reason });
-    };
+  /** The event an archived object holds, or why it is not a valid one. */
+  function check(entry: ArchiveEntry, object: ArchivedObject) {
     const metadata = object.metadata;
     const keyId = idFromKey(entry.key);
     // The id says which API a body belongs to: Logistics API ids are namespaced.
@@ -108,17 +100,41 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         api,
       },
     );
-    if (!parsed.ok) return invalid(`${parsed.problem}: ${parsed.message}`);
+    if (!parsed.ok) return `${parsed.problem}: ${parsed.message}`;
     const { event } = parsed;
     if (metadata !== null && metadata.payloadSha256 !== event.payloadSha256) {
-      return invalid(`bytes do not match the archived sha256 ${metadata.payloadSha256}`);
+      return `bytes do not match the archived sha256 ${metadata.payloadSha256}`;
     }
-    if (keyId !== event.id)
-      return invalid(`the key names id ${keyId ?? "(none)"} but the body has id ${event.id}`);
-
-    if (metadata === null) counts.withoutMetadata += 1;
+    if (keyId !== event.id) return `the key names id ${keyId ?? "(none)"} but the body has id ${event.id}`;
     const receivedMs = Date.parse(metadata?.receivedAt ?? `${entry.date}T00:00:00Z`);
-    if (Number.isNaN(receivedMs)) return invalid(`received_at "${metadata?.receivedAt}" is not a time`);
+    if (Number.isNaN(receivedMs)) return `received_at "${metadata?.receivedAt}" is not a time`;
+    return { event, receivedMs };
+  }
+
+  async function replayOne(entry: ArchiveEntry): Promise<void> {
+    let checked: ReturnType<typeof check> | undefined;
+    let metadata = entry.metadata ?? null;
+    if (entry.payload !== undefined && entry.metadata != null) {
+      checked = check(entry, { payload: entry.payload, metadata: entry.metadata });
+      // A copy from a day pack that does not check out: the object itself decides.
+      if (typeof checked === "string") checked = undefined;
+    }
+    if (checked === undefined) {
+      // Cloud Storage lists metadata with the names: then one request per object, not two.
+      const object =
+        entry.metadata !== undefined && entry.payload === undefined
+          ? { payload: await archive.get(entry.key), metadata: entry.metadata }
+          : await archive.read(entry.key);
+      metadata = object.metadata;
+      checked = check(entry, object);
+    }
+    if (typeof checked === "string") {
+      counts.invalid += 1;
+      if (problems.length < MAX_PROBLEMS) problems.push({ key: entry.key, reason: checked });
+      return;
+    }
+    const { event, receivedMs } = checked;
+    if (metadata === null) counts.withoutMetadata += 1;
     if (
       (range.fromMs !== undefined && receivedMs < range.fromMs) ||
       (range.toMs !== undefined && receivedMs >= range.toMs)
@@ -146,10 +162,12 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       else wake = resolve;
     });
 
-  for await (const entry of archive.list({
+  const bounds = {
     ...(range.sinceDate !== undefined ? { since: range.sinceDate } : {}),
     ...(range.untilDate !== undefined ? { until: range.untilDate } : {}),
-  })) {
+  };
+  // readAll where the archive has it: a file: archive's day packs save two opens per event.
+  for await (const entry of archive.readAll?.(bounds) ?? archive.list(bounds)) {
     while (inFlight >= concurrency) await waitForRoom(concurrency - 1);
     if (failure !== undefined) break;
     counts.read += 1;

@@ -19,6 +19,10 @@ const db = openSqlite(filename, { busyTimeoutMs });
 const restartRequested = new Int32Array(restartWal);
 // Checkpoints run on their own thread (sqlite-checkpointer.ts), never inside a commit.
 db.pragma("wal_autocheckpoint = 0");
+// Statement journals in memory: an insert that fires triggers needs one, and on disk it cost
+// ~10 small writes per row (measured: 61 → 38 µs per replayed row). This connection only
+// writes, so no large sort ever lands in memory through it.
+db.pragma("temp_store = MEMORY");
 
 // Statements are prepared on the first batch, not at start: the store starts this thread
 // while it applies migrations, so the tables may not exist yet.
