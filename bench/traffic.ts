@@ -22,6 +22,12 @@ export interface TrafficOptions {
   readonly badSignatureRate?: number;
   /** Every body this size instead of the realistic mix (the 8 MiB case). */
   readonly fixedBytes?: number;
+  /**
+   * New events per shipment (default 20, as in the dashboard's benchmark): consecutive new
+   * events share a shipment id, so the dashboard's summaries see shipments of a real size
+   * rather than a handful of templates' shipments with thousands of events each.
+   */
+  readonly eventsPerShipment?: number;
 }
 
 /** A small seeded PRNG (mulberry32), so every run sends the same mix. */
@@ -35,6 +41,9 @@ export function createRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Shipment ids of generated events start here (plus the run's id base), far from the samples' own. */
+const SHIPMENT_ID_BASE = 90_000_000_000;
 
 const TYPES = [
   "/shipment_leg#departed",
@@ -121,7 +130,23 @@ function container(n: number): Record<string, unknown> {
  * A JSON text split around the id, padded with containers up to about `bytes`, so a new
  * event costs one string concatenation and one HMAC rather than a JSON.stringify.
  */
-function shapeFor(template: Template, type: string, bytes: number): { prefix: string; suffix: string } {
+interface Shape {
+  readonly prefix: string;
+  readonly suffix: string;
+  /** The template's shipment id, as a pattern matching it as a whole number in the text. */
+  readonly shipmentId: RegExp | undefined;
+}
+
+function shipmentIdPattern(base: Record<string, unknown>): RegExp | undefined {
+  const data = base.data as Record<string, Record<string, unknown> | undefined> | undefined;
+  const shipment = data?.shipment ?? (data?.resource?._object === "/shipment" ? data.resource : undefined);
+  const id = shipment?.id;
+  return typeof id === "number" || typeof id === "string"
+    ? new RegExp(`(?<![0-9])${String(id).replace(/[^0-9A-Za-z]/g, "")}(?![0-9])`, "g")
+    : undefined;
+}
+
+function shapeFor(template: Template, type: string, bytes: number): Shape {
   const base = structuredClone(template.base);
   const data = (typeof base.data === "object" && base.data !== null ? base.data : {}) as Record<
     string,
@@ -145,7 +170,11 @@ function shapeFor(template: Template, type: string, bytes: number): { prefix: st
     text = JSON.stringify(ordered);
   }
   const at = text.indexOf(`"${marker}"`);
-  return { prefix: text.slice(0, at), suffix: text.slice(at + marker.length + 2) };
+  return {
+    prefix: text.slice(0, at),
+    suffix: text.slice(at + marker.length + 2),
+    shipmentId: shipmentIdPattern(base),
+  };
 }
 
 /** Pre-generates `count` signed deliveries with unique ids, redeliveries and bad signatures mixed in. */
@@ -155,7 +184,9 @@ export function generateTraffic(options: TrafficOptions): Delivery[] {
   const badRate = options.badSignatureRate ?? 0.01;
   const bases = templates();
   // Shapes are cached per (template, size bucket of 250 bytes): a few hundred JSON texts.
-  const shapes = new Map<string, { prefix: string; suffix: string }>();
+  const shapes = new Map<string, Shape>();
+  const perShipment = options.eventsPerShipment ?? 20;
+  let newEvents = 0;
   const deliveries: Delivery[] = [];
   let nextId = options.idBase;
   for (let i = 0; i < options.count; i++) {
@@ -181,7 +212,10 @@ export function generateTraffic(options: TrafficOptions): Delivery[] {
       shapes.set(key, shape);
     }
     const id = String(nextId++);
-    const body = Buffer.from(`${shape.prefix}${id}${shape.suffix}`, "utf8");
+    const shipment = String(SHIPMENT_ID_BASE + options.idBase + Math.floor(newEvents++ / perShipment));
+    const suffix =
+      shape.shipmentId === undefined ? shape.suffix : shape.suffix.replace(shape.shipmentId, shipment);
+    const body = Buffer.from(`${shape.prefix}${id}${suffix}`, "utf8");
     const bad = roll >= redeliveryRate && roll < redeliveryRate + badRate;
     deliveries.push({
       id,
