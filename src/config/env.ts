@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A configuration mistake: every problem, each naming its variable (or file, line and field). */
 export class ConfigError extends Error {
