@@ -41,7 +41,4 @@ await build({
 // package.json through read-package-up to learn whether it is an ES module, and that import
 // loads normalize-package-data, spdx-correct and hosted-git-info, a large part of the
 // function's cold start. An .mjs file is an ES module without asking.
-writeFileSync(
-  packagePath("dist", "bundle", "index.mjs"),
-  'export { flexportWebhook } from "./index.js";\n',
-);
+writeFileSync(packagePath("dist", "bundle", "index.mjs"), 'export { flexportWebhook } from "./index.js";\n');
