@@ -17,7 +17,7 @@ export interface ColdStartResult {
 }
 
 /** Timed: the bundled entry point the package's main names. */
-const FUNCTION_ENTRY = packagePath("dist", "bundle", "index.js");
+const FUNCTION_ENTRY = packagePath("dist", "bundle", "index.mjs");
 /**
  * Probed for the packages it loads: the unbundled one, whose imports Node resolves one by
  * one, so the probe sees every package the entry point's import graph reaches.
@@ -65,7 +65,7 @@ export async function serverColdStart(workDir: string, runs: number): Promise<Co
 }
 
 export async function functionColdStart(workDir: string, runs: number): Promise<ColdStartResult> {
-  if (!existsSync(FUNCTION_ENTRY)) return { skipped: "dist/bundle/index.js does not exist" };
+  if (!existsSync(FUNCTION_ENTRY)) return { skipped: "dist/bundle/index.mjs does not exist" };
   if (!existsSync(FRAMEWORK_MAIN)) return { skipped: "@google-cloud/functions-framework is not installed" };
   const times: number[] = [];
   let loadedPackages: string[] | undefined;

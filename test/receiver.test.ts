@@ -261,6 +261,36 @@ for (const target of await storeTargets()) {
       assert.match(answer, /^HTTP\/1\.1 413/);
     });
 
+    it("large bodies at once, one client gone mid-body → the others stored byte-exact", async () => {
+      // Over 1 MiB, bodies are read and delivered one at a time; a client that leaves while
+      // its body is being read (or waits its turn) must not hold up the ones behind it.
+      const large = () => {
+        const event = JSON.parse(freshEvent()) as Record<string, unknown>;
+        return JSON.stringify({ ...event, notes: "x".repeat(1_500_000) });
+      };
+      const { hostname, port } = new URL(rig.server.url);
+      // The first client declares a large body, sends a little of it, and leaves.
+      const socket = connect(Number(port), hostname);
+      const gone = new Promise((resolve) => socket.on("close", resolve));
+      await new Promise<void>((resolve) =>
+        socket.write(
+          "POST /webhooks/flexport HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+            `Content-Length: 2000000\r\n\r\n${"{".repeat(1000)}`,
+          () => resolve(),
+        ),
+      );
+      const bodies = [large(), large(), large()];
+      const delivered = Promise.all(bodies.map((body) => deliver(rig.server.webhookUrl, body)));
+      setTimeout(() => socket.destroy(), 50);
+      await gone;
+      const responses = await delivered;
+      for (const [i, body] of bodies.entries()) {
+        const response = responses[i];
+        assert.equal(response?.status, 200);
+        assert.equal((await rig.store.getEvent(String(response.json.id)))?.payload, body);
+      }
+    });
+
     it("other methods → 405 with Allow: POST; other paths → 404; JSON error bodies", async () => {
       const get = await fetch(rig.server.webhookUrl);
       assert.equal(get.status, 405);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseDuration } from "../config/duration.js";
 import { ConfigError, integer } from "../config/env.js";
 import { DEFAULT_SOURCE } from "../core/event-recorder.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, type Env, integer, parseEnv } from "../config/env.js";
 
 export const DEFAULT_FLEXPORT_API_URL = "https://api.flexport.com";

@@ -18,6 +18,7 @@ import { registerShipments } from "./commands/shipments.js";
 import { registerStatus } from "./commands/status.js";
 import { registerTimeline } from "./commands/timeline.js";
 import { createCliContext, UsageError } from "./context.js";
+import { loadDisplayWidths } from "./table.js";
 
 // The one place the CLI reads the environment; commands get it through the context.
 const cli = createCliContext(process.env);
@@ -27,7 +28,9 @@ const program = new Command()
   .description("Receive Flexport webhooks and keep every event exactly once, byte-exact.")
   .version(packageVersion(), "-V, --version", "print portcall's version")
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // Every command but serve may print a table; serve's cold start does not pay for it.
+  .hook("preAction", (_program, command) => (command.name() === "serve" ? undefined : loadDisplayWidths()));
 
 registerServe(program, cli);
 registerMigrate(program, cli);

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import stringWidth from "string-width";
 import { controlCharacters } from "../../test/helpers/terminal.js";
-import { formatTable, printable } from "./table.js";
+import { formatTable, loadDisplayWidths, printable } from "./table.js";
+
+before(loadDisplayWidths);
 
 describe("formatTable", () => {
   it("CJK and emoji cells → columns aligned by display width, not code units", () => {

@@ -1,4 +1,20 @@
-import stringWidth from "string-width";
+/**
+ * Display widths come from string-width, loaded by loadDisplayWidths() before a command that
+ * prints runs (main.ts): importing it builds an Intl.Segmenter, whose first construction
+ * loads ICU's break data (tens of ms), and `serve` prints no table.
+ */
+let measure: ((text: string) => number) | undefined;
+let graphemes: Intl.Segmenter | undefined;
+
+export async function loadDisplayWidths(): Promise<void> {
+  measure ??= (await import("string-width")).default;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+}
+
+function stringWidth(text: string): number {
+  if (measure === undefined) throw new Error("loadDisplayWidths() was not awaited");
+  return measure(text);
+}
 
 /**
  * C0 and C1 controls, DEL, and the Unicode controls that reorder text (bidi overrides and
@@ -27,7 +43,6 @@ export function terminalWidth(): number | undefined {
 const GAP = 2;
 /** No column is cut below this (or its heading), so a cut cell still says something. */
 const MIN_CUT_WIDTH = 6;
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**
  * Renders rows as an aligned plain-text table for people; scripts use --json instead.
@@ -78,7 +93,7 @@ function cutToWidth(text: string, width: number): string {
   if (stringWidth(text) <= width) return text;
   let out = "";
   let used = 0;
-  for (const { segment } of graphemes.segment(text)) {
+  for (const { segment } of (graphemes as Intl.Segmenter).segment(text)) {
     const w = stringWidth(segment);
     if (used + w > width - 1) break;
     out += segment;

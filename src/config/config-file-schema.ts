@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { destinationsSchema, rulesSchema } from "../alerts/alerts-config.js";
 import { sourcesSchema } from "../sources/sources-config.js";
 import type { Config } from "./config.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isNode, LineCounter, parseDocument } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ConfigError } from "./config.js";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { boolean, ConfigError, type Env, integer, parseEnv } from "./env.js";
 
 export { ConfigError } from "./env.js";

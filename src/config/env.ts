@@ -1,4 +1,8 @@
-import { z } from "zod";
+import * as z from "zod";
+
+// Each schema here parses once, at start: zod's compiled fast path (generated with
+// new Function on an object schema's first parse) costs more to build than it saves.
+z.config({ jitless: true });
 
 /** A configuration mistake: every problem, each naming its variable (or file, line and field). */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, type Env, integer, parseEnv } from "../config/env.js";
 import type { PayloadType } from "../sinks/bigquery-table.js";
 import { parseTableRef } from "../sinks/bigquery-table.js";

@@ -69,15 +69,18 @@ export function buildApp(deps: AppDeps) {
   const deliveries = deps.deliveries ?? new DeliveryLog();
   let closing = false;
 
-  /** One delivery, whichever path it came by: the direct node:http one or Fastify's route. */
+  /**
+   * One delivery, whichever path it came by: the direct node:http one or Fastify's route.
+   * The caller puts a large body through `largeBodies` (the direct path does it before it
+   * reads the body).
+   */
   const deliverWebhook = async (
     source: ConfiguredSource,
     body: Buffer,
     headers: IncomingHttpHeaders,
   ): Promise<WebhookAnswer> => {
     const started = performance.now();
-    const deliver = () => receiveFor(source.receiving, body, (name) => headers[name], store);
-    const result = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
+    const result = await receiveFor(source.receiving, body, (name) => headers[name], store);
     const ms = performance.now() - started;
     const name = source.receiving.name;
     metrics.delivered(result.outcome, ms / 1000, result.log.reason, name);
@@ -119,6 +122,7 @@ export function buildApp(deps: AppDeps) {
     deliver: deliverWebhook,
     closing: () => closing,
     logger,
+    large: { above: LARGE_BODY_BYTES, queue: largeBodies },
   });
 
   const app = Fastify({
@@ -178,11 +182,9 @@ export function buildApp(deps: AppDeps) {
     if (!source.methods.includes(request.method as "POST" | "PUT")) {
       return sendError(reply.header("allow", source.methods.join(", ")), "method_not_allowed");
     }
-    const answer = await deliverWebhook(
-      source,
-      Buffer.isBuffer(request.body) ? request.body : EMPTY,
-      request.headers,
-    );
+    const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
+    const deliver = () => deliverWebhook(source, body, request.headers);
+    const answer = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   };
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { errorBody } from "../core/errors.js";
+import type { OneAtATime } from "./one-at-a-time.js";
 
 /** What the webhook route answers, whichever path the request took. */
 export interface WebhookAnswer {
@@ -20,6 +21,12 @@ export interface DirectWebhookOptions<Target> {
   /** True once the app began closing: Fastify then answers (503, connection: close). */
   readonly closing: () => boolean;
   readonly logger: Logger;
+  /**
+   * Bodies declared larger than `above` bytes are read and delivered inside `queue`, one at
+   * a time: reading is where a burst of large bodies would otherwise all sit in memory at
+   * once, before any of them reached the queue. The delivery itself must not queue again.
+   */
+  readonly large?: { readonly above: number; readonly queue: OneAtATime };
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -45,23 +52,51 @@ export function createDirectWebhook<Target>(options: DirectWebhookOptions<Target
     const length = Number(declared);
     if (!Number.isSafeInteger(length) || length < 0 || length > maxBodyBytes) return false;
 
-    // node:http stops the body at the declared length, so it never exceeds the limit.
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      deliver(target, bytes, req.headers).then(
-        (answer) => send(res, answer),
-        (error: unknown) => {
-          logger.error({ err: error, url: req.url }, "request failed");
-          send(res, { status: 500, headers: {}, body: errorBody("internal_error") });
-        },
-      );
-    });
+    // A body still unread stays in the socket and the kernel's buffers (TCP pushes back on
+    // the client) until its turn comes.
+    const exchange = () => readInto(req, length).then((bytes) => deliver(target, bytes, req.headers));
+    const queued =
+      options.large !== undefined && length > options.large.above ? options.large.queue : undefined;
+    if (queued !== undefined) req.pause();
+    const answered = queued !== undefined ? queued.run(exchange) : exchange();
+    answered.then(
+      (answer) => send(res, answer),
+      (error: unknown) => {
+        if (error instanceof BodyAborted) return;
+        logger.error({ err: error, url: req.url }, "request failed");
+        send(res, { status: 500, headers: {}, body: errorBody("internal_error") });
+      },
+    );
     // A client that goes away mid-body gets no answer; there is no one left to read it.
     req.on("error", () => undefined);
     return true;
   };
+}
+
+/** The client went away before its whole body arrived: nothing to deliver or answer. */
+class BodyAborted extends Error {}
+
+/**
+ * The body, read into one buffer of its declared length: no list of chunks joined at the end,
+ * which for an 8 MiB body held two copies of it until the next garbage collection.
+ * node:http stops the body at the declared length, so it never exceeds it.
+ */
+function readInto(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // Gone while it waited for its turn: its 'close' has been emitted already.
+    if (req.destroyed && !req.complete) return reject(new BodyAborted());
+    const body = Buffer.allocUnsafe(length);
+    let filled = 0;
+    req.on("data", (chunk: Buffer) => {
+      filled += chunk.copy(body, filled);
+    });
+    req.on("end", () => (filled === length ? resolve(body) : reject(new BodyAborted())));
+    req.on("aborted", () => reject(new BodyAborted()));
+    req.on("close", () => {
+      if (!req.complete) reject(new BodyAborted());
+    });
+    req.resume();
+  });
 }
 
 function send(res: ServerResponse, answer: WebhookAnswer): void {

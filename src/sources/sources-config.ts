@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A source name becomes a URL path segment (/webhooks/flexport/<name>) and a label value. */
 export const SOURCE_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BOARD_FLAGS, BOARD_SORTS, type BoardQuery, SHIPMENT_STATUSES } from "../../stores/reports.js";
 import { badRequest, type DashboardHandler, PAGE_REFRESH_BUDGET_MS, page } from "../handler-types.js";
 
