@@ -275,6 +275,19 @@ for (const target of await storeTargets()) {
       );
     });
 
+    it("3 MiB payloads → one per fold step, so a step never holds many large bodies", {
+      skip: target.name !== "sqlite" && "the byte bound is the SQLite fold's (its writer thread folds)",
+    }, async () => {
+      const padding = { notes: "x".repeat(3 * 1024 * 1024) };
+      const big = [0, 1, 2].map((i) =>
+        event(9_700_000 + i, 3_300_000, "/shipment_leg#departed", "2024-07-02T00:00:00.000Z", padding),
+      );
+      for (const e of big) await store.insertIfAbsent(e, new Date());
+      assert.equal(await reports.refresh(0), 1, "one 3 MiB event per step");
+      assert.equal(await reports.refresh(), 2);
+      assert.equal((await reports.shipment("3300000"))?.event_count, 3);
+    });
+
     it("refresh with a budget → one chunk at a time, the rest on the next call", async () => {
       const many = Array.from({ length: 450 }, (_, i) =>
         event(

@@ -27,6 +27,9 @@ import {
   yieldTurn,
 } from "../summary-sql.js";
 
+/** Payload bytes one fold transaction takes on (at least one event, whatever its size). */
+const FOLD_MAX_BYTES = 4 * 1024 * 1024;
+
 const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_id = ?";
 
 /**
@@ -35,7 +38,7 @@ const EVENTS_OF = "SELECT event_id FROM flexport_shipment_events WHERE shipment_
  * between deliveries (sqlite-writer.ts), so the receiver's event loop never waits for it.
  */
 export interface SqliteSummaryFold {
-  /** Summarises up to `limit` queued events in one transaction; returns how many. */
+  /** Summarises up to `limit` queued events (and about 4 MiB of payloads) in one transaction; returns how many. */
   foldEvents(limit: number): number;
   /** Recomputes up to `limit` touched shipments' board rows in one transaction; returns how many. */
   recomputeShipments(limit: number): number;
@@ -43,18 +46,19 @@ export interface SqliteSummaryFold {
 
 export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFold {
   const inList = "(SELECT value FROM json_each(?))";
-  const takeEvents = db
-    .prepare<[number], string>("SELECT event_id FROM portcall_summary_queue LIMIT ?")
-    .pluck();
+  // With each queued event, its payload's size in bytes (read from the record header, not
+  // the payload), so a step can stop before it holds too many large bodies at once.
+  const takeEvents = db.prepare<[number], { event_id: string; bytes: number | null }>(
+    `SELECT q.event_id, octet_length(e.payload) AS bytes FROM portcall_summary_queue AS q
+     LEFT JOIN flexport_events AS e ON e.id = q.event_id LIMIT ?`,
+  );
   const takeShipments = db
     .prepare<[number], string>("SELECT shipment_id FROM portcall_summary_dirty LIMIT ?")
     .pluck();
   const shipmentsOf = db.prepare<[string], { event_id: string; shipment_id: string | null }>(
     `SELECT event_id, ${FACT_COLUMNS} FROM flexport_milestones WHERE event_id IN ${inList}`,
   );
-  const payloadsOf = db.prepare<[string], { id: string; payload: string }>(
-    `SELECT id, payload FROM flexport_events WHERE id IN ${inList}`,
-  );
+  const payloadOf = db.prepare<[string], string>("SELECT payload FROM flexport_events WHERE id = ?").pluck();
   // The milestone columns are copied here, once per event, so recomputing a shipment later
   // reads this table and no payload.
   const addFact = db.prepare(
@@ -86,10 +90,11 @@ export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFol
   // Step 1: each queued event once → which shipment it belongs to, what it is searched by.
   const foldEvents = db.transaction((ids: string[]) => {
     const idList = JSON.stringify(ids);
-    const payloads = new Map(payloadsOf.all(idList).map((r) => [r.id, r.payload]));
     for (const row of shipmentsOf.all(idList)) {
       if (row.shipment_id === null) continue;
-      addFact.run({ ...row, search_terms: shipmentSearchTerms(payloads.get(row.event_id) ?? "") });
+      // One payload at a time: a chunk of 8 MiB events held at once (and parsed) cost the
+      // receiver over a hundred megabytes.
+      addFact.run({ ...row, search_terms: shipmentSearchTerms(payloadOf.get(row.event_id) ?? "") });
       markDirty.run(row.shipment_id);
     }
     addSources.run(idList);
@@ -108,7 +113,13 @@ export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFol
 
   return {
     foldEvents(limit) {
-      const ids = takeEvents.all(limit);
+      const ids: string[] = [];
+      let bytes = 0;
+      for (const row of takeEvents.all(limit)) {
+        if (ids.length > 0 && bytes + (row.bytes ?? 0) > FOLD_MAX_BYTES) break;
+        ids.push(row.event_id);
+        bytes += row.bytes ?? 0;
+      }
       if (ids.length > 0) foldEvents.immediate(ids);
       return ids.length;
     },
