@@ -1,9 +1,10 @@
+import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { type Destination, DestinationError } from "../destinations/destination.js";
 import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
 import { type AlertLog, alertIdOf, destinationSinkName, type EtaObservation } from "../stores/alert-log.js";
 import { alertMessage } from "./alert-message.js";
 import { type EventFacts, eventFacts } from "./event-facts.js";
-import { evaluateRules, type Rule } from "./rule-engine.js";
+import { anyRuleCouldMatch, evaluateRules, type Rule } from "./rule-engine.js";
 
 /** Options of the export sink that turns committed events into one destination's alerts. */
 export interface DestinationSinkOptions {
@@ -36,7 +37,17 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
   const rules = options.rules.filter((r) => r.to.includes(destination.name));
   const leaseMs = options.leaseMs ?? 30_000;
 
+  // ETA observations feed this destination's ETA-slip rules only; without one, an event no
+  // rule can match by its type, source or history is not parsed at all.
+  const recordsEtas = rules.some((r) => r.when.condition === "eta_slip");
+
   async function handle(event: ExportEvent, batch: EtaObservation[]): Promise<void> {
+    const envelope = {
+      type: event.type,
+      source: event.source ?? "webhook",
+      sourceName: event.sourceName ?? DEFAULT_SOURCE,
+    };
+    if (!recordsEtas && !anyRuleCouldMatch(rules, envelope)) return;
     const facts = eventFacts(event);
     const previousEstimatedArrival = await previousEstimate(rules, facts, log, batch);
     if (facts.shipmentId !== null && facts.at !== null && facts.estimatedArrival !== null) {

@@ -85,6 +85,22 @@ export function evaluateRules(
   return decisions;
 }
 
+/**
+ * False when no rule can match an event whatever its payload says: each is held back by the
+ * event's type, source or history (what is known without parsing the payload). A sink
+ * skips parsing such events; the full match is still evaluateRules'.
+ */
+export function anyRuleCouldMatch(
+  rules: readonly Rule[],
+  event: { readonly type: string; readonly source: string; readonly sourceName: string },
+): boolean {
+  return rules.some(({ when }) => {
+    if (event.source !== "webhook" && when.history !== true) return false;
+    if (when.sources !== undefined && !when.sources.includes(event.sourceName)) return false;
+    return when.types === undefined || when.types.some((t) => typeMatches(t, event.type));
+  });
+}
+
 function matchesFields(when: RuleMatch, facts: EventFacts): boolean {
   if (when.sources !== undefined && !when.sources.includes(facts.sourceName)) return false;
   if (when.types !== undefined && !when.types.some((t) => typeMatches(t, facts.type))) return false;

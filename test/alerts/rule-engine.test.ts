@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { builtinRules } from "../../src/alerts/alerts-config.js";
 import { type EventFacts, eventFacts } from "../../src/alerts/event-facts.js";
-import { type AlertDecision, evaluateRules, type Rule } from "../../src/alerts/rule-engine.js";
+import {
+  type AlertDecision,
+  anyRuleCouldMatch,
+  evaluateRules,
+  type Rule,
+} from "../../src/alerts/rule-engine.js";
 import { describeEventType } from "../../src/milestones/catalogue.js";
 import { loadSamples } from "../../src/samples/samples.js";
 import { conformanceCorpus, makeEvent } from "../helpers/fixtures.js";
@@ -180,4 +185,28 @@ test("field matching → types (with a prefix *), categories and shipment fields
   assert.ok(!fires({ categories: ["transit"], shipment: { id: ["43"] } }));
   assert.ok(fires({ shipment: { name: ["Test shipment"] } }));
   assert.ok(!fires({ categories: ["customs"] }));
+});
+
+test("anyRuleCouldMatch → false only when type, source or history rule out every rule, never when evaluateRules could fire", () => {
+  const rule = (when: Rule["when"]): Rule => ({ name: "r", send: "event", to: ["d"], when });
+  const event = { type: "/shipment_leg#arrived", source: "webhook", sourceName: "default" };
+  assert.ok(anyRuleCouldMatch([rule({ types: ["/shipment_leg#*"] })], event));
+  assert.ok(!anyRuleCouldMatch([rule({ types: ["/shipment#*"] })], event));
+  assert.ok(!anyRuleCouldMatch([rule({ sources: ["eu"] })], event));
+  assert.ok(!anyRuleCouldMatch([rule({})], { ...event, source: "backfill" }));
+  assert.ok(anyRuleCouldMatch([rule({ history: true })], { ...event, source: "backfill" }));
+  // A condition or a category needs the payload: such a rule could always match.
+  assert.ok(anyRuleCouldMatch([rule({ condition: "customs_hold" })], event));
+  assert.ok(anyRuleCouldMatch([rule({ types: ["/shipment#*"] }), rule({ categories: ["transit"] })], event));
+  // Never false where the full evaluation fires: every sample through the built-in rules.
+  for (const sample of loadSamples()) {
+    const payload = sample.bytes.toString("utf8");
+    const parsed = JSON.parse(payload) as { id: number | string; type: string };
+    const facts = eventFacts({ id: String(parsed.id), type: parsed.type, payload });
+    for (const r of builtinRules(["d"])) {
+      if (evaluateRules([r], facts, { previousEstimatedArrival: null }).length > 0) {
+        assert.ok(anyRuleCouldMatch([r], { ...event, type: parsed.type }), `${sample.name}: ${r.name}`);
+      }
+    }
+  }
 });

@@ -24,3 +24,23 @@ export function openSqlite(filename: string, options: SqliteConnectionOptions): 
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   return db;
 }
+
+/**
+ * `db.prepare`, remembered by SQL text: the outbox and the alert log run the same few
+ * statements for every event they claim, and preparing (parsing and planning) each anew
+ * showed in the receiver's profile. Bounded, for the few statements built per call.
+ */
+export function cachedPrepare(db: Database.Database): Database.Database["prepare"] {
+  const cache = new Map<string, Database.Statement>();
+  return ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as Database.Database["prepare"];
+}
+
+const MAX_CACHED_STATEMENTS = 64;

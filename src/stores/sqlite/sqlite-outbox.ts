@@ -9,6 +9,7 @@ import type {
   Outbox,
   SinkStatus,
 } from "../outbox.js";
+import { cachedPrepare } from "./sqlite-connection.js";
 
 /** A claim row with its due time, which ordered claims need. */
 type ClaimRow = KeptClaimRow & { readonly next_attempt_at: string };
@@ -21,21 +22,23 @@ type ClaimRow = KeptClaimRow & { readonly next_attempt_at: string };
  * event is delivered again, which every sink takes as a no-op.
  */
 export class SqliteOutbox implements Outbox {
-  constructor(private readonly db: Database.Database) {}
+  private readonly prepare: Database.Database["prepare"];
+
+  constructor(private readonly db: Database.Database) {
+    this.prepare = cachedPrepare(db);
+  }
 
   async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
     const now = new Date().toISOString();
-    const upsert = this.db.prepare(`INSERT INTO portcall_sinks (name, enabled, target, enabled_at)
+    const upsert = this.prepare(`INSERT INTO portcall_sinks (name, enabled, target, enabled_at)
       VALUES (?, 1, ?, ?)
       ON CONFLICT (name) DO UPDATE SET target = excluded.target,
         enabled_at = CASE WHEN enabled = 1 THEN enabled_at ELSE excluded.enabled_at END, enabled = 1`);
     const names = sinks.map((s) => s.name);
     await this.write(() => {
-      this.db
-        .prepare(
-          `UPDATE portcall_sinks SET enabled = 0 WHERE name NOT IN (${names.map(() => "?").join(", ") || "''"})`,
-        )
-        .run(...names);
+      this.prepare(
+        `UPDATE portcall_sinks SET enabled = 0 WHERE name NOT IN (${names.map(() => "?").join(", ") || "''"})`,
+      ).run(...names);
       for (const sink of sinks) upsert.run(sink.name, sink.target, now);
     });
   }
@@ -49,20 +52,20 @@ export class SqliteOutbox implements Outbox {
     const now = Date.now();
     const nowIso = new Date(now).toISOString();
     const columns = `o.event_id, o.attempts, o.next_attempt_at, ${keptEventColumns("e")}`;
-    const select = this.db.prepare<[string, string, number], ClaimRow>(`
+    const select = this.prepare<[string, string, number], ClaimRow>(`
       SELECT ${columns}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.dead_at IS NULL AND o.next_attempt_at <= ?
       ORDER BY o.next_attempt_at, o.event_id
       LIMIT ?`);
     // Ordered (alert destinations): the first rows by insertion order, due or not.
-    const selectOrdered = this.db.prepare<[string, number], ClaimRow>(`
+    const selectOrdered = this.prepare<[string, number], ClaimRow>(`
       SELECT ${columns}
       FROM portcall_outbox o LEFT JOIN flexport_events e ON e.id = o.event_id
       WHERE o.sink = ? AND o.dead_at IS NULL
       ORDER BY o.rowid
       LIMIT ?`);
-    const lease = this.db.prepare(
+    const lease = this.prepare(
       "UPDATE portcall_outbox SET next_attempt_at = ? WHERE sink = ? AND event_id = ?",
     );
     const rows = await this.write(() => {
@@ -78,8 +81,8 @@ export class SqliteOutbox implements Outbox {
 
   async complete(sink: string, eventIds: readonly string[]): Promise<void> {
     if (eventIds.length === 0) return;
-    const remove = this.db.prepare("DELETE FROM portcall_outbox WHERE sink = ? AND event_id = ?");
-    const touch = this.db.prepare("UPDATE portcall_sinks SET last_success_at = ? WHERE name = ?");
+    const remove = this.prepare("DELETE FROM portcall_outbox WHERE sink = ? AND event_id = ?");
+    const touch = this.prepare("UPDATE portcall_sinks SET last_success_at = ? WHERE name = ?");
     await this.write(() => {
       for (const id of eventIds) remove.run(sink, id);
       touch.run(new Date().toISOString(), sink);
@@ -89,12 +92,10 @@ export class SqliteOutbox implements Outbox {
   async fail(sink: string, failures: readonly DeliveryFailure[]): Promise<void> {
     if (failures.length === 0) return;
     const now = new Date().toISOString();
-    const update = this.db.prepare(`UPDATE portcall_outbox
+    const update = this.prepare(`UPDATE portcall_outbox
       SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?, dead_at = ?
       WHERE sink = ? AND event_id = ?`);
-    const touch = this.db.prepare(
-      "UPDATE portcall_sinks SET last_error = ?, last_error_at = ? WHERE name = ?",
-    );
+    const touch = this.prepare("UPDATE portcall_sinks SET last_error = ?, last_error_at = ? WHERE name = ?");
     await this.write(() => {
       for (const f of failures)
         update.run(
@@ -110,30 +111,28 @@ export class SqliteOutbox implements Outbox {
   }
 
   async status(): Promise<SinkStatus[]> {
-    const rows = this.db
-      .prepare<
-        [],
-        {
-          name: string;
-          enabled: number;
-          target: string | null;
-          backlog: number;
-          oldest: string | null;
-          max_attempts: number | null;
-          dead: number;
-          last_success_at: string | null;
-          last_error: string | null;
-          last_error_at: string | null;
-        }
-      >(`SELECT s.name, s.enabled, s.target,
+    const rows = this.prepare<
+      [],
+      {
+        name: string;
+        enabled: number;
+        target: string | null;
+        backlog: number;
+        oldest: string | null;
+        max_attempts: number | null;
+        dead: number;
+        last_success_at: string | null;
+        last_error: string | null;
+        last_error_at: string | null;
+      }
+    >(`SELECT s.name, s.enabled, s.target,
                 count(o.event_id) FILTER (WHERE o.dead_at IS NULL) AS backlog,
                 min(o.enqueued_at) FILTER (WHERE o.dead_at IS NULL) AS oldest,
                 max(o.attempts) FILTER (WHERE o.dead_at IS NULL) AS max_attempts,
                 count(o.event_id) FILTER (WHERE o.dead_at IS NOT NULL) AS dead,
                 s.last_success_at, s.last_error, s.last_error_at
          FROM portcall_sinks s LEFT JOIN portcall_outbox o ON o.sink = s.name
-         GROUP BY s.name ORDER BY s.name`)
-      .all();
+         GROUP BY s.name ORDER BY s.name`).all();
     return rows.map((r) => ({
       sink: r.name,
       enabled: r.enabled === 1,
@@ -150,12 +149,10 @@ export class SqliteOutbox implements Outbox {
 
   async deadLetters(selection: DeadLetterSelection, limit: number): Promise<DeadLetter[]> {
     const { where, params } = deadWhere(selection);
-    return this.db
-      .prepare<unknown[], DeadLetter>(
-        `SELECT sink, event_id AS eventId, attempts, last_error AS lastError, dead_at AS deadAt
+    return this.prepare<unknown[], DeadLetter>(
+      `SELECT sink, event_id AS eventId, attempts, last_error AS lastError, dead_at AS deadAt
          FROM portcall_outbox WHERE ${where} ORDER BY dead_at, sink, event_id LIMIT ?`,
-      )
-      .all(...params, limit);
+    ).all(...params, limit);
   }
 
   async retryDead(selection: DeadLetterSelection): Promise<number> {
@@ -163,11 +160,9 @@ export class SqliteOutbox implements Outbox {
     const now = new Date().toISOString();
     return this.write(
       () =>
-        this.db
-          .prepare(
-            `UPDATE portcall_outbox SET dead_at = NULL, attempts = 0, next_attempt_at = ? WHERE ${where}`,
-          )
-          .run(now, ...params).changes,
+        this.prepare(
+          `UPDATE portcall_outbox SET dead_at = NULL, attempts = 0, next_attempt_at = ? WHERE ${where}`,
+        ).run(now, ...params).changes,
     );
   }
 
