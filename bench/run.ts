@@ -436,9 +436,13 @@ async function profilePortcall(
   limit: number,
 ): Promise<ProfileResult & { dir: string }> {
   const profileDir = mkdtempSync(join(tmpdir(), "portcall-cpu-profile-"));
-  const target = await startTarget(TARGETS[(process.env.BENCH_PROFILE_TARGET ?? "portcall-sqlite") as TargetName], workDir, {
-    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
-  });
+  const target = await startTarget(
+    TARGETS[(process.env.BENCH_PROFILE_TARGET ?? "portcall-sqlite") as TargetName],
+    workDir,
+    {
+      nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+    },
+  );
   let requestsPerSecond = 0;
   try {
     const job: LoadJob = {

@@ -33,17 +33,30 @@ try {
           rate,
           seconds,
           maxInFlight: 1024,
-          traffic: { idBase: 9_000_000_000 + round * 10_000_000, seed: round, secret: BENCH_SECRET, pool: rate * seconds + 10 },
+          traffic: {
+            idBase: 9_000_000_000 + round * 10_000_000,
+            seed: round,
+            secret: BENCH_SECRET,
+            pool: rate * seconds + 10,
+          },
         },
         target.pid,
         (seconds + 60) * 1000,
       );
       const l = run.latencyMs;
-      console.log(`round ${round} (${round === 1 ? "cold" : "warm"}): p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max} ms`);
+      console.log(
+        `round ${round} (${round === 1 ? "cold" : "warm"}): p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max} ms`,
+      );
     }
     const metrics = await (await fetch(`${target.url}/metrics`)).text();
-    const wanted = /^portcall_(delivery_duration_seconds_bucket|commit_duration_seconds_bucket|commit_batch_size_(sum|count))/;
-    console.log(metrics.split("\n").filter((line) => wanted.test(line)).join("\n"));
+    const wanted =
+      /^portcall_(delivery_duration_seconds_bucket|commit_duration_seconds_bucket|commit_batch_size_(sum|count))/;
+    console.log(
+      metrics
+        .split("\n")
+        .filter((line) => wanted.test(line))
+        .join("\n"),
+    );
   } finally {
     await target.stop();
     await target.cleanup();
