@@ -60,6 +60,17 @@ function atMost(value: number | undefined | null, goal: number, unit: string, di
   return `missed by ${fmt(value - goal, digits)}${unit} (${fmt(value, digits)}${unit}, target ≤ ${fmt(goal, digits)}${unit}; ${fmt(value / goal, 1)}×)`;
 }
 
+/** How much lower portcall's throughput at 64 connections is with the alerts configured, in %. */
+function alertsCost(r: BenchResults): number | undefined {
+  const rps = (name: string) =>
+    r.targets.find((t) => t.name === name && usable(t))?.runs.c64?.requestsPerSecond;
+  const on = rps("portcall-sqlite-alerts");
+  const off = rps("portcall-sqlite");
+  return on === undefined || off === undefined || off === 0
+    ? undefined
+    : Math.round((1 - on / off) * 1000) / 10;
+}
+
 /** Alerts' cost: portcall with one Slack rule and one forwarding rule against portcall without, same run. */
 function alertsVerdict(r: BenchResults, c: number): Verdict {
   const rps = (name: string) =>
@@ -348,6 +359,7 @@ function keyFigures(r: BenchResults): [string, number | undefined][] {
     ["portcall-postgres p99 ms @1,000 req/s", run("portcall-postgres", rate)?.latencyMs.p99],
     ["pgbench p99 ms @1,000 tps", r.pgbench?.latencyMs?.p99],
     ["SQLite floor p99 ms @1,000 tps", r.sqliteFloor?.latencyMs?.p99],
+    ["alerts target: throughput lower by % @c64", alertsCost(r)],
     ["8 MiB case peak RSS MB", r.bigEvents.peakRssMb],
     ["replay SQLite events/s", replay?.sqlite.eventsPerSecond],
     ["replay PostgreSQL events/s", replay?.postgres.eventsPerSecond],
@@ -510,9 +522,17 @@ function whatIsInTheWay(): string[] {
   return [
     "## What is in the way (read from the profiles and runs)",
     "",
-    "This round's full runs were taken on a quiet machine (load average at their starts in the",
-    "spread above), after the work below. The interleaved A/B figures quoted here compare the code",
-    "before this round (4cde8c5) with the code after it, on the same machine in the same minutes.",
+    "This round's three full runs were taken one after another on the final code, with nothing else",
+    "running (load average 1.1-2.0 at their starts: each run's own tail). Absolute figures still move",
+    "by 30-50% between identical runs here (the minimal peer alone: 6,502-9,812 req/s), so the",
+    "evidence that a change helped is the interleaved A/B figures quoted below, which compare the code",
+    "before this round (4cde8c5) with the code after it on the same machine in the same minutes.",
+    "Against the last round's final run (2026-12-01-2303, one run): SQLite p99 at 1,000 req/s",
+    "177 → 10.9-19.6 ms; PostgreSQL p99 43 → 29-43 ms; replay 7,975 → 6,471-9,965 events/s into",
+    "SQLite and 4,368 → 5,744-6,501 into PostgreSQL; throughput 0.38× → 0.39-0.49× the minimal peer",
+    "at 0.265 → 0.261-0.380 ms of CPU per delivery; cold starts 444 → 390-503 ms (server) and",
+    "330 → 322-336 ms (function); peak RSS with 8 MiB events 398.5 → 370-420 MB. Only the function's",
+    'unused-SDK check and "every acknowledged id is stored" are met; every other target is missed.',
     "",
     "- **What changed on the receive path, and what it bought.** (1) The dashboard's background",
     "  fold of new events into the board's summaries ran on the receiver's event loop: a synchronous",
@@ -600,11 +620,24 @@ function whatIsInTheWay(): string[] {
     "  12 and 10). What remains before the first 200: yaml loaded on every start (~15-25 ms),",
     "  Fastify and the dashboard built before listening (~60-80 ms), and for the function the",
     "  Functions Framework's own Express stack, over half of what is left.",
-    "- **Alerts** are now a target of the run itself (`portcall-sqlite-alerts`: one Slack rule and",
-    "  one forwarding rule to a local stand-in, through `PORTCALL_CONFIG`). Building that target found",
+    "- **Alerts: missed by far.** They are now a target of the run itself (`portcall-sqlite-alerts`:",
+    "  a Slack rule on the traffic's departures and a forwarding rule on its arrivals, each about a",
+    "  sixth of the events, to a local stand-in, through `PORTCALL_CONFIG`). Building that target found",
     "  a real defect: in the bundled CLI (what `npm start` and the package run), signed-webhook and",
     "  email destinations could not be built, because the bundle gives a CommonJS package's exports",
     "  only as its default export. Fixed, with a test that runs the bundled CLI's `destinations test`.",
+    "  Two costs were cut (a destination no longer parses events none of its rules can match by type,",
+    "  source or history; the outbox and the alert log prepare each statement once instead of on",
+    "  every call: `prepare` was 1.2% of the profile) without moving the figure (38% lower before and",
+    "  after, `node dist/bench/run.js --targets-only --only portcall-sqlite,portcall-sqlite-alerts`).",
+    "  The profile (`BENCH_PROFILE_TARGET=portcall-sqlite-alerts node dist/bench/run.js --profile`)",
+    "  shows why: every event is queued for every destination, and the exporter's bookkeeping (claim,",
+    "  lease, delete, and for each alert an open and a mark-sent, each its own short transaction on",
+    "  the side connection, `sqliteTransaction` ~9% of the main thread, `SqliteError` ~1% from",
+    "  SQLITE_BUSY retries) takes SQLite's write lock thousands of times a second. Each time the",
+    "  writer thread meets it, its busy handler sleeps at least a millisecond, however short the other",
+    "  transaction. The fix is at that root: route the outbox's and the alert log's writes through",
+    "  the writer thread, the one writer, as the dashboard's fold now is; not built this round.",
     "- **Traffic** now puts 20 new events on each shipment, as the dashboard's benchmark does; before,",
     "  every event landed on one of a few template shipments, whose summaries then spanned thousands",
     "  of events each, which no real shipment has.",
