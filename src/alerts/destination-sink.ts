@@ -1,4 +1,3 @@
-import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { type Destination, DestinationError } from "../destinations/destination.js";
 import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
 import { type AlertLog, alertIdOf, destinationSinkName, type EtaObservation } from "../stores/alert-log.js";
@@ -42,12 +41,7 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
   const recordsEtas = rules.some((r) => r.when.condition === "eta_slip");
 
   async function handle(event: ExportEvent, batch: EtaObservation[]): Promise<void> {
-    const envelope = {
-      type: event.type,
-      source: event.source ?? "webhook",
-      sourceName: event.sourceName ?? DEFAULT_SOURCE,
-    };
-    if (!recordsEtas && !anyRuleCouldMatch(rules, envelope)) return;
+    if (!recordsEtas && !anyRuleCouldMatch(rules, event)) return;
     const facts = eventFacts(event);
     const previousEstimatedArrival = await previousEstimate(rules, facts, log, batch);
     if (facts.shipmentId !== null && facts.at !== null && facts.estimatedArrival !== null) {
