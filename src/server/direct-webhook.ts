@@ -78,19 +78,25 @@ class BodyAborted extends Error {}
 
 /**
  * The body, read into one buffer of its declared length: no list of chunks joined at the end,
- * which for an 8 MiB body held two copies of it until the next garbage collection.
+ * which for an 8 MiB body held two copies of it until the next garbage collection. A body
+ * that arrives in one chunk (most webhooks) is that chunk, not copied at all.
  * node:http stops the body at the declared length, so it never exceeds it.
  */
 function readInto(req: IncomingMessage, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // Gone while it waited for its turn: its 'close' has been emitted already.
     if (req.destroyed && !req.complete) return reject(new BodyAborted());
-    const body = Buffer.allocUnsafe(length);
+    let body: Buffer | undefined;
     let filled = 0;
     req.on("data", (chunk: Buffer) => {
-      filled += chunk.copy(body, filled);
+      if (body === undefined && chunk.length === length) body = chunk;
+      else {
+        body ??= Buffer.allocUnsafe(length);
+        chunk.copy(body, filled);
+      }
+      filled += chunk.length;
     });
-    req.on("end", () => (filled === length ? resolve(body) : reject(new BodyAborted())));
+    req.on("end", () => (filled === length ? resolve(body ?? Buffer.alloc(0)) : reject(new BodyAborted())));
     req.on("aborted", () => reject(new BodyAborted()));
     req.on("close", () => {
       if (!req.complete) reject(new BodyAborted());
