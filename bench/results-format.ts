@@ -55,6 +55,17 @@ export interface TargetResult {
   readonly runs: Record<string, DrivenRun>;
   readonly peakRssMb?: number;
   readonly database?: DatabaseCheck;
+  /** The alerts target: whether its alert work was done while it was measured, not after. */
+  readonly alerts?: AlertsCheck;
+}
+
+export interface AlertsCheck {
+  /** Stored events a rule matches (each one alert or forward). */
+  readonly matching: number;
+  /** Requests the stand-in received by the time the load stopped. */
+  readonly sentWhenLoadStopped: number;
+  /** From the load stopping until the stand-in had them all (null: not within the wait). */
+  readonly caughtUpAfterMs: number | null;
 }
 
 export interface DatabaseCheck {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { packagePath } from "../src/paths.js";
 import { functionColdStart, serverColdStart } from "./cold-start.js";
 import { formatProfile, profilesIn, summarizeProfile } from "./cpu-profile.js";
@@ -12,6 +13,7 @@ import { killAll, peakRssMb } from "./processes.js";
 import { replayBench } from "./replay-bench.js";
 import { renderSummary, writeDocs } from "./report.js";
 import type {
+  AlertsCheck,
   BenchResults,
   BigEventsResult,
   DatabaseCheck,
@@ -159,6 +161,8 @@ async function measureTarget(
   if (name === "portcall-postgres" && pgSkip !== undefined)
     return { name, label: spec.label, skipped: pgSkip, runs: {} };
   log(`${name}: starting`);
+  const standIn = usesStandIn(name) ? await alertDestinationStandIn() : undefined;
+  const receivedBefore = standIn?.received() ?? 0;
   const target = await startTarget(spec, workDir);
   const runs: TargetResult["runs"] = {};
   const stored = new Set<string>();
@@ -191,17 +195,46 @@ async function measureTarget(
     runs[`rate${settings.rate}`] = run;
     log(`${name}: ${settings.rate} req/s offered: p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`);
     const peak = peakRssMb(target.pid);
+    const alerts =
+      standIn !== undefined && target.alertsMatching !== undefined
+        ? await alertsCaughtUp(target.alertsMatching(), () => standIn.received() - receivedBefore)
+        : undefined;
+    if (alerts) log(`${name}: alerts: ${JSON.stringify(alerts)}`);
     await target.stop();
     const database = name === "ceiling" ? undefined : await checkDatabase(await target.storedIds(), stored);
     if (database)
       log(
         `${name}: database check: ${database.acknowledgedStored} acknowledged, ${database.missing} missing`,
       );
-    return { name, label: spec.label, runs, peakRssMb: peak, ...(database ? { database } : {}) };
+    return {
+      name,
+      label: spec.label,
+      runs,
+      peakRssMb: peak,
+      ...(database ? { database } : {}),
+      ...(alerts ? { alerts } : {}),
+    };
   } finally {
     await target.stop();
     await target.cleanup().catch(() => undefined);
   }
+}
+
+const usesStandIn = (name: TargetName) => name === "portcall-sqlite-alerts";
+
+/**
+ * Whether the alerts target did its alert work while it was measured: how many alerts and
+ * forwards the stand-in had when the load stopped, and how long the rest took (at most 30 s).
+ */
+async function alertsCaughtUp(matching: number, received: () => number): Promise<AlertsCheck> {
+  const stopped = Date.now();
+  const sentWhenLoadStopped = received();
+  while (received() < matching && Date.now() - stopped < 30_000) await sleep(50);
+  return {
+    matching,
+    sentWhenLoadStopped,
+    caughtUpAfterMs: received() >= matching ? Date.now() - stopped : null,
+  };
 }
 
 async function bigEvents(settings: Settings, workDir: string): Promise<BigEventsResult> {
@@ -309,11 +342,6 @@ async function runBench(args: readonly string[]): Promise<void> {
           runs: {},
         });
       }
-    }
-    if (settings.targets.includes("portcall-sqlite-alerts")) {
-      notes.push(
-        `the alerts target's Slack and forwarding stand-in received ${(await alertDestinationStandIn()).received()} requests (alerts and forwarded events sent by the exporter while it ran)`,
-      );
     }
     let pgbench: PgbenchResult | undefined;
     if (settings.targets.includes("portcall-postgres")) {

@@ -58,6 +58,8 @@ export interface RunningTarget {
   readonly webhookUrl: string;
   /** Ids present in the database (after stop(), so everything acknowledged is committed). */
   storedIds(): Promise<Set<string>>;
+  /** The alerts target: stored events its rules match (read while it runs). */
+  alertsMatching?(): number;
   stop(): Promise<void>;
   /** Removes the database (file or schema). */
   cleanup(): Promise<void>;
@@ -101,6 +103,7 @@ export async function startTarget(
   let child: ChildProcess;
   let readyPath = "/readyz";
   let storedIds: () => Promise<Set<string>> = async () => new Set();
+  let alertsMatching: (() => number) | undefined;
   let cleanup: () => Promise<void> = async () => undefined;
   switch (spec.name) {
     case "ceiling":
@@ -134,6 +137,12 @@ export async function startTarget(
         ...(spec.name === "portcall-sqlite-alerts" ? await alertsConfig(dir) : {}),
       });
       storedIds = async () => sqliteIds(file, "SELECT id FROM flexport_events");
+      if (spec.name === "portcall-sqlite-alerts")
+        alertsMatching = () =>
+          sqliteCount(
+            file,
+            `SELECT count(*) FROM flexport_events WHERE type IN (${ALERT_TYPES.map((t) => `'${t}'`).join(", ")})`,
+          );
       break;
     }
     case "portcall-postgres": {
@@ -160,6 +169,7 @@ export async function startTarget(
     url,
     webhookUrl: `${url}/webhooks/flexport`,
     storedIds,
+    ...(alertsMatching !== undefined ? { alertsMatching } : {}),
     stop: () => stop(child),
     cleanup,
   };
@@ -208,10 +218,10 @@ async function alertsConfig(dir: string): Promise<Record<string, string>> {
       "    secretEnv: BENCH_WEBHOOK_SECRET",
       "rules:",
       "  - name: departures",
-      '    when: { types: ["/shipment_leg#departed"] }',
+      `    when: { types: ["${ALERT_TYPES[0]}"] }`,
       "    to: ops-slack",
       "  - name: forward-arrivals",
-      '    when: { types: ["/shipment_leg#arrived"] }',
+      `    when: { types: ["${ALERT_TYPES[1]}"] }`,
       "    send: event",
       "    to: erp",
       "",
@@ -222,6 +232,18 @@ async function alertsConfig(dir: string): Promise<Record<string, string>> {
     BENCH_SLACK_URL: `${url}/services/T/B/bench`,
     BENCH_WEBHOOK_SECRET: `whsec_${Buffer.from("portcall-bench-forwarding-secret").toString("base64")}`,
   };
+}
+
+/** The types the alerts target's two rules match: departures to Slack, arrivals forwarded. */
+const ALERT_TYPES = ["/shipment_leg#departed", "/shipment_leg#arrived"] as const;
+
+function sqliteCount(file: string, sql: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return Number(db.prepare(sql).pluck().get());
+  } finally {
+    db.close();
+  }
 }
 
 function sqliteIds(file: string, sql: string): Set<string> {

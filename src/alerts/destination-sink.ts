@@ -1,6 +1,13 @@
 import { type Destination, DestinationError } from "../destinations/destination.js";
 import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
-import { type AlertLog, alertIdOf, destinationSinkName, type EtaObservation } from "../stores/alert-log.js";
+import {
+  type AlertLog,
+  alertIdOf,
+  destinationSinkName,
+  type EtaObservation,
+  type NewAlert,
+} from "../stores/alert-log.js";
+import type { EventFilter } from "../stores/outbox.js";
 import { alertMessage } from "./alert-message.js";
 import { type EventFacts, eventFacts } from "./event-facts.js";
 import { anyRuleCouldMatch, evaluateRules, type Rule } from "./rule-engine.js";
@@ -40,8 +47,9 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
   // rule can match by its type, source or history is not parsed at all.
   const recordsEtas = rules.some((r) => r.when.condition === "eta_slip");
 
-  async function handle(event: ExportEvent, batch: EtaObservation[]): Promise<void> {
-    if (!recordsEtas && !anyRuleCouldMatch(rules, event)) return;
+  /** The alerts an event raises, in rule order (reads only; the log is not written). */
+  async function alertsFor(event: ExportEvent, batch: EtaObservation[]): Promise<PlannedAlert[]> {
+    if (!recordsEtas && !anyRuleCouldMatch(rules, event)) return [];
     const facts = eventFacts(event);
     const previousEstimatedArrival = await previousEstimate(rules, facts, log, batch);
     if (facts.shipmentId !== null && facts.at !== null && facts.estimatedArrival !== null) {
@@ -52,35 +60,21 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
         eta: facts.estimatedArrival,
       });
     }
-    const decisions = evaluateRules(rules, facts, { previousEstimatedArrival });
-    for (const decision of decisions) {
+    return evaluateRules(rules, facts, { previousEstimatedArrival }).map((decision) => {
       const alertId = alertIdOf(destination.name, decision.rule, decision.subject);
-      const message = alertMessage(alertId, decision, facts, options.publicUrl);
-      const { status } = await log.open({
-        destination: destination.name,
-        rule: decision.rule,
-        subject: decision.subject,
-        eventId: event.id,
-        message,
-      });
-      if (status === "sent") continue;
-      try {
-        await destination.send({
-          id: alertId,
-          timestamp: new Date(),
-          message,
-          event:
-            decision.send === "event"
-              ? { id: event.id, type: event.type, payload: event.payload }
-              : undefined,
-        });
-      } catch (error) {
-        await log.markFailed(alertId, errorMessage(error)).catch(() => undefined);
-        throw error;
-      }
-      await log.markSent(alertId);
-      options.onSent?.(decision.rule);
-    }
+      return {
+        alertId,
+        alert: {
+          destination: destination.name,
+          rule: decision.rule,
+          subject: decision.subject,
+          eventId: event.id,
+          message: alertMessage(alertId, decision, facts, options.publicUrl),
+        },
+        event:
+          decision.send === "event" ? { id: event.id, type: event.type, payload: event.payload } : undefined,
+      };
+    });
   }
 
   return {
@@ -88,21 +82,66 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
     target: destination.target,
     ordered: true,
     leaseMs,
+    events: eventsFor(rules),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     async deliver(events) {
       const results: ExportResult[] = [];
       const stopAt = Date.now() + leaseMs / 2;
       const observed: EtaObservation[] = [];
-      let blockedBy: string | undefined;
+      // The batch's alerts are decided first and opened in one transaction, and those sent
+      // are recorded a few at a time (sentLog), rather than two transactions per alert: on
+      // SQLite each one would take the database's write lock from the webhook path's commits.
+      const planned: PlannedAlert[][] = [];
+      let planFailure: string | undefined;
       for (const event of events) {
-        if (blockedBy === undefined && Date.now() > stopAt) blockedBy = "(the batch ran out of its lease)";
-        if (blockedBy !== undefined) {
+        if (Date.now() > stopAt) break;
+        try {
+          planned.push(await alertsFor(event, observed));
+        } catch (error) {
+          planFailure = errorMessage(error);
+          break;
+        }
+      }
+      const statuses = await log.openAll(planned.flat().map((p) => p.alert));
+      const sent = createSentLog(log);
+      // An alert a batch raises twice (two events of one shipment) is sent once.
+      const handled = new Set<string>();
+      let next = 0;
+      let blockedBy: string | undefined;
+      for (const [index, event] of events.entries()) {
+        const alerts = planned[index];
+        if (blockedBy === undefined && index === planned.length && planFailure !== undefined) {
+          blockedBy = event.id;
+          results.push({ ok: false, error: planFailure });
+          continue;
+        }
+        if (blockedBy === undefined && (alerts === undefined || Date.now() > stopAt))
+          blockedBy = "(the batch ran out of its lease)";
+        if (blockedBy !== undefined || alerts === undefined) {
           // Later events wait for the earlier one, so the destination sees them in order.
           results.push({ ok: false, error: `waiting for event ${blockedBy}`, deferred: true });
           continue;
         }
+        const first = next;
+        next += alerts.length;
         try {
-          await handle(event, observed);
+          for (const [i, item] of alerts.entries()) {
+            if (statuses[first + i] === "sent" || handled.has(item.alertId)) continue;
+            handled.add(item.alertId);
+            try {
+              await destination.send({
+                id: item.alertId,
+                timestamp: new Date(),
+                message: item.alert.message,
+                event: item.event,
+              });
+            } catch (error) {
+              await log.markFailed(item.alertId, errorMessage(error)).catch(() => undefined);
+              throw error;
+            }
+            await sent.add(item.alertId);
+            options.onSent?.(item.alert.rule);
+          }
           results.push({ ok: true });
         } catch (error) {
           blockedBy = event.id;
@@ -111,9 +150,56 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
           results.push({ ok: false, error: errorMessage(error), invalid: isRefusal(error) });
         }
       }
+      await sent.flush();
       // One write for the batch's estimates; a redelivered batch records the same ones.
       await log.recordEtas(observed);
       return results;
+    },
+  };
+}
+
+/**
+ * The events worth queueing for a destination with these rules: with an ETA-slip rule every
+ * event (each may state an estimate the next one is compared with); otherwise the types its
+ * rules name (every type if one names none) and, unless one asks for history, only events
+ * that arrived by webhook. A destination no rule names gets nothing.
+ */
+export function eventsFor(rules: readonly Rule[]): EventFilter | undefined {
+  if (rules.some((r) => r.when.condition === "eta_slip")) return undefined;
+  const webhookOnly = rules.every((r) => r.when.history !== true);
+  const types = rules.every((r) => r.when.types !== undefined)
+    ? [...new Set(rules.flatMap((r) => r.when.types ?? []))].sort()
+    : undefined;
+  return { ...(types !== undefined ? { types } : {}), webhookOnly };
+}
+
+/** An alert decided for one event of a batch, not yet opened in the log. */
+interface PlannedAlert {
+  readonly alertId: string;
+  readonly alert: NewAlert;
+  readonly event: { id: string; type: string; payload: string } | undefined;
+}
+
+/**
+ * Sent alerts recorded at most SENT_FLUSH_MS apart: after a crash, what was sent since the
+ * last record is sent again, with the same id, so a receiver that keys on it drops it.
+ */
+const SENT_FLUSH_MS = 20;
+
+function createSentLog(log: Pick<AlertLog, "markSentAll">) {
+  let ids: string[] = [];
+  let since = Date.now();
+  const flush = async () => {
+    const batch = ids;
+    ids = [];
+    since = Date.now();
+    await log.markSentAll(batch);
+  };
+  return {
+    flush,
+    async add(alertId: string): Promise<void> {
+      ids.push(alertId);
+      if (Date.now() - since >= SENT_FLUSH_MS) await flush();
     },
   };
 }

@@ -37,34 +37,6 @@ export class DestinationError extends Error {
   }
 }
 
-/** POSTs a body and fails with the status (and a short, secret-free excerpt) unless 2xx. */
-export async function postOrFail(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", "user-agent": "portcall", ...headers },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new DestinationError(`POST ${hostOf(url)} failed: ${cause ?? (error as Error).name}`);
-  }
-  const text = await response.text().catch(() => "");
-  if (response.status < 200 || response.status >= 300) {
-    throw new DestinationError(
-      `POST ${hostOf(url)} answered ${response.status}${text ? `: ${text.slice(0, 120).replace(/\s+/g, " ")}` : ""}`,
-      response.status,
-    );
-  }
-}
-
 /** scheme://host[:port] only: paths and queries of webhook URLs often carry tokens. */
 export function hostOf(url: string): string {
   try {

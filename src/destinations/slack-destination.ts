@@ -1,5 +1,6 @@
 import { slackPayload } from "../alerts/slack-blocks.js";
-import { type Destination, hostOf, postOrFail } from "./destination.js";
+import { type Destination, hostOf } from "./destination.js";
+import { postOrFail } from "./http-post.js";
 
 /** Options of a Slack incoming webhook. */
 export interface SlackOptions {

@@ -1,4 +1,5 @@
-import { type Destination, DestinationError, hostOf, postOrFail } from "./destination.js";
+import { type Destination, DestinationError, hostOf } from "./destination.js";
+import { postOrFail } from "./http-post.js";
 
 /** Options of a signed HTTP webhook. */
 export interface WebhookOptions {

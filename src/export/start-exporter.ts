@@ -27,7 +27,7 @@ export async function startExporter(
 ): Promise<RunningExporter | undefined> {
   const outbox = store.outbox();
   const sinks = [...(await configuredSinks(config)), ...extraSinks];
-  await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target })));
+  await outbox.enableSinks(sinks.map((s) => ({ name: s.name, target: s.target, events: s.events })));
   if (sinks.length === 0) return undefined;
   const exporter: Exporter = createExporter({
     outbox,

@@ -1,4 +1,5 @@
 import type { KeptEvent } from "../core/event-recorder.js";
+import type { EventFilter } from "../stores/outbox.js";
 
 /** A committed event as the sinks get it: the one kept-event shape, under the sinks' name. */
 export type ExportEvent = KeptEvent;
@@ -35,6 +36,8 @@ export interface ExportSink {
   readonly ordered?: boolean;
   /** How long a claimed batch stays reserved for this sink; the exporter's `leaseMs` when unset. */
   readonly leaseMs?: number;
+  /** The committed events the outbox queues for it; every event when unset. */
+  readonly events?: EventFilter | undefined;
   /** Results in the order of `events`; a rejection fails the whole batch. */
   deliver(events: readonly ExportEvent[]): Promise<ExportResult[]>;
 }

@@ -42,7 +42,14 @@ export interface NewAlert {
 export interface AlertLog {
   /** Creates the alert unless it exists; either way returns its status. */
   open(alert: NewAlert): Promise<{ readonly status: "pending" | "sent" }>;
+  /**
+   * `open` for each alert in one transaction, statuses in the same order. An alert given
+   * twice is created once and is "pending" both times: the caller sends it once.
+   */
+  openAll(alerts: readonly NewAlert[]): Promise<("pending" | "sent")[]>;
   markSent(alertId: string): Promise<void>;
+  /** `markSent` for each, in one transaction. */
+  markSentAll(alertIds: readonly string[]): Promise<void>;
   markFailed(alertId: string, error: string): Promise<void>;
   /** The shipment's estimate in the latest event before `eventAt` that stated one, with that event's time. */
   previousEta(shipmentId: string, eventAt: string, eventId: string): Promise<EtaObservation | null>;

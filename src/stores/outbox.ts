@@ -18,6 +18,24 @@ export interface DeliveryFailure {
   readonly deferred?: boolean;
 }
 
+/**
+ * Which committed events the outbox queues for a sink; every event when absent. A
+ * pre-filter: the sink still decides what to do with each event it gets.
+ */
+export interface EventFilter {
+  /** Exact types, or prefixes ending in `*`; absent: every type. */
+  readonly types?: readonly string[] | undefined;
+  /** Only events that arrived by webhook, not by backfill or replay. */
+  readonly webhookOnly?: boolean | undefined;
+}
+
+/** A sink as the outbox knows it. */
+export interface SinkRegistration {
+  readonly name: string;
+  readonly target: string;
+  readonly events?: EventFilter | undefined;
+}
+
 /** An outbox row no longer retried (see `DeliveryFailure.dead`). */
 export interface DeadLetter {
   readonly sink: string;
@@ -60,8 +78,11 @@ export interface SinkStatus {
  * The store owns its outbox (`EventStore.outbox()`) and closes it with itself.
  */
 export interface Outbox {
-  /** Marks these sinks enabled (new events get queued for them) and the others disabled. */
-  enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void>;
+  /**
+   * Marks these sinks enabled (new events get queued for them, those their filter lets
+   * through) and the others disabled. A changed filter applies to events committed from now on.
+   */
+  enableSinks(sinks: readonly SinkRegistration[]): Promise<void>;
   /**
    * Up to `limit` due rows of `sink`, oldest first, leased for `leaseMs`. `ordered`: the
    * first rows in commit order, stopping at the first one not due (or leased), so a sink

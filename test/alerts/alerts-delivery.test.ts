@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { eventsFor } from "../../src/alerts/destination-sink.js";
+import type { Rule } from "../../src/alerts/rule-engine.js";
 import { loadSamples } from "../../src/samples/samples.js";
+import { alertIdOf } from "../../src/stores/alert-log.js";
 import type { EventStore } from "../../src/stores/store.js";
 import { makeEvent } from "../helpers/fixtures.js";
 import { deliver, startTestServer, type TestServer } from "../helpers/http.js";
@@ -10,6 +13,23 @@ import { alertingRig, historical, verifiedById, webhookTo } from "./support.js";
 
 /** How long the flaky destination stays down (PORTCALL_TEST_OUTAGE_MS): a minute in CI, shortened locally. */
 const OUTAGE_MS = Number(process.env.PORTCALL_TEST_OUTAGE_MS ?? 1500);
+
+test("eventsFor: the types a destination's rules name, webhook only unless a rule wants history; everything with an ETA rule", () => {
+  const rule = (name: string, when: Rule["when"]): Rule => ({ name, send: "alert", to: ["d"], when });
+  assert.deepEqual(
+    eventsFor([
+      rule("a", { types: ["/shipment_leg#departed"] }),
+      rule("b", { types: ["/shipment#customs_*"] }),
+    ]),
+    { types: ["/shipment#customs_*", "/shipment_leg#departed"], webhookOnly: true },
+  );
+  assert.deepEqual(
+    eventsFor([rule("a", { types: ["/x"] }), rule("b", { condition: "exception", history: true })]),
+    { webhookOnly: false },
+  );
+  assert.equal(eventsFor([rule("a", { types: ["/x"] }), rule("b", { condition: "eta_slip" })]), undefined);
+  assert.deepEqual(eventsFor([]), { types: [], webhookOnly: true });
+});
 
 for (const target of await storeTargets()) {
   describe(`alerts on ${target.name}`, { skip: target.skip }, () => {
@@ -64,6 +84,100 @@ for (const target of await storeTargets()) {
         );
       } finally {
         await rig.close();
+      }
+    });
+
+    test("openAll opens a batch of alerts in one call: statuses in order, a repeat opened once, sent ones found", async () => {
+      const log = store.alertLog();
+      const alert = (subject: string) => ({
+        destination: "batch",
+        rule: "r",
+        subject,
+        eventId: subject,
+        message: {
+          id: alertIdOf("batch", "r", subject),
+          rule: "r",
+          title: `title ${subject}`,
+          shipmentId: null,
+          shipmentName: null,
+          eventId: subject,
+          eventType: null,
+          milestone: null,
+          where: null,
+          when: null,
+          details: [],
+          link: null,
+        },
+      });
+      assert.deepEqual(await log.openAll([]), []);
+      assert.deepEqual(await log.openAll([alert("a"), alert("b"), alert("a")]), [
+        "pending",
+        "pending",
+        "pending",
+      ]);
+      await log.markSentAll([alertIdOf("batch", "r", "a")]);
+      assert.deepEqual(await log.openAll([alert("b"), alert("a"), alert("c")]), [
+        "pending",
+        "sent",
+        "pending",
+      ]);
+      const rows = await log.list({ limit: 10, destination: "batch" });
+      assert.deepEqual(rows.map((r) => `${r.subject}:${r.status}:${r.attempts}`).sort(), [
+        "a:sent:1",
+        "b:pending:0",
+        "c:pending:0",
+      ]);
+    });
+
+    test("the outbox queues for a filtered sink only the types it names (exact or prefix), webhook only, until the filter changes", async () => {
+      const outbox = store.outbox();
+      const sink = "destination:filtered";
+      await outbox.enableSinks([
+        {
+          name: sink,
+          target: "memory:filtered",
+          events: { types: ["/shipment#customs_*", "/shipment_leg#departed"], webhookOnly: true },
+        },
+      ]);
+      try {
+        const types: [number, string][] = [
+          [301, "/shipment#customs_agriculture_hold"],
+          [302, "/shipment_leg#departed"],
+          [303, "/shipment_leg#arrived"],
+          [304, "/shipment#customs"],
+        ];
+        for (const [id, type] of types)
+          assert.equal((await deliver(server.webhookUrl, makeEvent({ id, type }))).status, 200);
+        await store.insertIfAbsent(
+          historical(makeEvent({ id: 305, type: "/shipment_leg#departed" }), "replay"),
+          new Date(),
+        );
+        const first = await outbox.claim(sink, 50, 60_000, { ordered: true });
+        assert.deepEqual(
+          first.map((c) => c.eventId),
+          ["301", "302"],
+        );
+        await outbox.complete(
+          sink,
+          first.map((c) => c.eventId),
+        );
+        // Without a filter, every event committed from now on is queued.
+        await outbox.enableSinks([{ name: sink, target: "memory:filtered" }]);
+        assert.equal(
+          (await deliver(server.webhookUrl, makeEvent({ id: 306, type: "/shipment_leg#arrived" }))).status,
+          200,
+        );
+        await store.insertIfAbsent(
+          historical(makeEvent({ id: 307, type: "/shipment#booked" }), "backfill"),
+          new Date(),
+        );
+        const second = await outbox.claim(sink, 50, 60_000, { ordered: true });
+        assert.deepEqual(
+          second.map((c) => c.eventId),
+          ["306", "307"],
+        );
+      } finally {
+        await outbox.enableSinks([]);
       }
     });
 

@@ -42,7 +42,7 @@ export async function alertingRig(
   const alerts = await openAlertSinks(store, config);
   if (alerts === undefined) throw new Error("no destinations");
   const outbox = store.outbox();
-  await outbox.enableSinks(alerts.sinks.map((s) => ({ name: s.name, target: s.target })));
+  await outbox.enableSinks(alerts.sinks.map((s) => ({ name: s.name, target: s.target, events: s.events })));
   const exporter = createExporter({ outbox, sinks: alerts.sinks, ...FAST, batchSize: 50 });
   return {
     outbox,

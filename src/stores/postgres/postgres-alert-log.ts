@@ -15,30 +15,47 @@ export class PostgresAlertLog implements AlertLog {
   constructor(private readonly pool: pg.Pool) {}
 
   async open(alert: NewAlert): Promise<{ status: "pending" | "sent" }> {
-    const { rows } = await this.pool.query<{ status: "pending" | "sent" }>(
-      `WITH inserted AS (
+    const [status] = await this.openAll([alert]);
+    return { status: status ?? "pending" };
+  }
+
+  async openAll(alerts: readonly NewAlert[]): Promise<("pending" | "sent")[]> {
+    if (alerts.length === 0) return [];
+    // The join reads the table as it was before this statement: a row it inserts (or one
+    // given twice) shows as no row, which is "pending".
+    const { rows } = await this.pool.query<{ status: "pending" | "sent" | null }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           WITH ORDINALITY AS t(destination, rule, subject, alert_id, event_id, title, message, n)),
+       inserted AS (
          INSERT INTO portcall_alerts (destination, rule, subject, alert_id, event_id, title, message)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING status)
-       SELECT status FROM inserted
-       UNION ALL
-       SELECT status FROM portcall_alerts WHERE destination = $1 AND rule = $2 AND subject = $3`,
+         SELECT destination, rule, subject, alert_id, event_id, title, message FROM input ORDER BY n
+         ON CONFLICT DO NOTHING RETURNING alert_id)
+       SELECT a.status FROM input i
+         LEFT JOIN portcall_alerts a ON a.destination = i.destination AND a.rule = i.rule AND a.subject = i.subject
+       ORDER BY i.n`,
       [
-        alert.destination,
-        alert.rule,
-        alert.subject,
-        alertIdOf(alert.destination, alert.rule, alert.subject),
-        alert.eventId,
-        alert.message.title,
-        JSON.stringify(alert.message),
+        alerts.map((a) => a.destination),
+        alerts.map((a) => a.rule),
+        alerts.map((a) => a.subject),
+        alerts.map((a) => alertIdOf(a.destination, a.rule, a.subject)),
+        alerts.map((a) => a.eventId),
+        alerts.map((a) => a.message.title),
+        alerts.map((a) => JSON.stringify(a.message)),
       ],
     );
-    return { status: rows[0]?.status ?? "pending" };
+    return rows.map((r) => r.status ?? "pending");
   }
 
   async markSent(alertId: string): Promise<void> {
+    await this.markSentAll([alertId]);
+  }
+
+  async markSentAll(alertIds: readonly string[]): Promise<void> {
+    if (alertIds.length === 0) return;
     await this.pool.query(
-      "UPDATE portcall_alerts SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE alert_id = $1",
-      [alertId],
+      "UPDATE portcall_alerts SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE alert_id = ANY($1::text[])",
+      [alertIds],
     );
   }
 

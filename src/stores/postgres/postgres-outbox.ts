@@ -6,6 +6,7 @@ import type {
   DeadLetterSelection,
   DeliveryFailure,
   Outbox,
+  SinkRegistration,
   SinkStatus,
 } from "../outbox.js";
 import { isoText as iso } from "../plain-row.js";
@@ -19,19 +20,27 @@ import { inTransaction } from "./postgres-transaction.js";
 export class PostgresOutbox implements Outbox {
   constructor(private readonly pool: pg.Pool) {}
 
-  async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
+  async enableSinks(sinks: readonly SinkRegistration[]): Promise<void> {
     const names = sinks.map((s) => s.name);
     await inTransaction(this.pool, async (client) => {
       await client.query("UPDATE portcall_sinks SET enabled = false WHERE NOT (name = ANY($1::text[]))", [
         names,
       ]);
       await client.query(
-        `INSERT INTO portcall_sinks (name, target)
-         SELECT * FROM unnest($1::text[], $2::text[])
+        `INSERT INTO portcall_sinks (name, target, event_types, webhook_only)
+         SELECT name, target,
+                CASE WHEN types IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(types::jsonb)) END,
+                webhook_only
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) AS s(name, target, types, webhook_only)
          ON CONFLICT (name) DO UPDATE SET target = excluded.target,
            enabled_at = CASE WHEN portcall_sinks.enabled THEN portcall_sinks.enabled_at ELSE now() END,
-           enabled = true`,
-        [names, sinks.map((s) => s.target)],
+           enabled = true, event_types = excluded.event_types, webhook_only = excluded.webhook_only`,
+        [
+          names,
+          sinks.map((s) => s.target),
+          sinks.map((s) => (s.events?.types === undefined ? null : JSON.stringify(s.events.types))),
+          sinks.map((s) => s.events?.webhookOnly === true),
+        ],
       );
     });
   }

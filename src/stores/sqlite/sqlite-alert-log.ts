@@ -21,34 +21,50 @@ export class SqliteAlertLog implements AlertLog {
   }
 
   async open(alert: NewAlert): Promise<{ status: "pending" | "sent" }> {
-    const alertId = alertIdOf(alert.destination, alert.rule, alert.subject);
-    return writeRetrying(this.db, () => {
-      this.prepare(
-        `INSERT INTO portcall_alerts (destination, rule, subject, alert_id, event_id, title, message, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ).run(
-        alert.destination,
-        alert.rule,
-        alert.subject,
-        alertId,
-        alert.eventId,
-        alert.message.title,
-        JSON.stringify(alert.message),
-        new Date().toISOString(),
-      );
-      const row = this.prepare<[string, string, string], { status: "pending" | "sent" }>(
-        "SELECT status FROM portcall_alerts WHERE destination = ? AND rule = ? AND subject = ?",
-      ).get(alert.destination, alert.rule, alert.subject);
-      return { status: row?.status ?? "pending" };
-    });
+    const [status] = await this.openAll([alert]);
+    return { status: status ?? "pending" };
+  }
+
+  async openAll(alerts: readonly NewAlert[]): Promise<("pending" | "sent")[]> {
+    if (alerts.length === 0) return [];
+    const insert = this.prepare(
+      `INSERT INTO portcall_alerts (destination, rule, subject, alert_id, event_id, title, message, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    const select = this.prepare<[string, string, string], { status: "pending" | "sent" }>(
+      "SELECT status FROM portcall_alerts WHERE destination = ? AND rule = ? AND subject = ?",
+    );
+    const now = new Date().toISOString();
+    return writeRetrying(this.db, () =>
+      alerts.map((alert) => {
+        insert.run(
+          alert.destination,
+          alert.rule,
+          alert.subject,
+          alertIdOf(alert.destination, alert.rule, alert.subject),
+          alert.eventId,
+          alert.message.title,
+          JSON.stringify(alert.message),
+          now,
+        );
+        return select.get(alert.destination, alert.rule, alert.subject)?.status ?? "pending";
+      }),
+    );
   }
 
   async markSent(alertId: string): Promise<void> {
-    await writeRetrying(this.db, () =>
-      this.prepare(
-        "UPDATE portcall_alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE alert_id = ?",
-      ).run(new Date().toISOString(), alertId),
+    await this.markSentAll([alertId]);
+  }
+
+  async markSentAll(alertIds: readonly string[]): Promise<void> {
+    if (alertIds.length === 0) return;
+    const update = this.prepare(
+      "UPDATE portcall_alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE alert_id = ?",
     );
+    const now = new Date().toISOString();
+    await writeRetrying(this.db, () => {
+      for (const id of alertIds) update.run(now, id);
+    });
   }
 
   async markFailed(alertId: string, error: string): Promise<void> {

@@ -7,6 +7,7 @@ import type {
   DeadLetterSelection,
   DeliveryFailure,
   Outbox,
+  SinkRegistration,
   SinkStatus,
 } from "../outbox.js";
 import { cachedPrepare } from "./sqlite-connection.js";
@@ -28,18 +29,29 @@ export class SqliteOutbox implements Outbox {
     this.prepare = cachedPrepare(db);
   }
 
-  async enableSinks(sinks: readonly { name: string; target: string }[]): Promise<void> {
+  async enableSinks(sinks: readonly SinkRegistration[]): Promise<void> {
     const now = new Date().toISOString();
-    const upsert = this.prepare(`INSERT INTO portcall_sinks (name, enabled, target, enabled_at)
-      VALUES (?, 1, ?, ?)
+    const upsert =
+      this.prepare(`INSERT INTO portcall_sinks (name, enabled, target, enabled_at, event_types, webhook_only)
+      VALUES (?, 1, ?, ?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET target = excluded.target,
-        enabled_at = CASE WHEN enabled = 1 THEN enabled_at ELSE excluded.enabled_at END, enabled = 1`);
+        enabled_at = CASE WHEN enabled = 1 THEN enabled_at ELSE excluded.enabled_at END, enabled = 1,
+        event_types = excluded.event_types, webhook_only = excluded.webhook_only`);
     const names = sinks.map((s) => s.name);
     await this.write(() => {
       this.prepare(
         `UPDATE portcall_sinks SET enabled = 0 WHERE name NOT IN (${names.map(() => "?").join(", ") || "''"})`,
       ).run(...names);
-      for (const sink of sinks) upsert.run(sink.name, sink.target, now);
+      for (const sink of sinks) {
+        const types = sink.events?.types;
+        upsert.run(
+          sink.name,
+          sink.target,
+          now,
+          types === undefined ? null : JSON.stringify(types),
+          sink.events?.webhookOnly === true ? 1 : 0,
+        );
+      }
     });
   }
 
