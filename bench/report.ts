@@ -389,11 +389,11 @@ function spreadAcrossRuns(r: BenchResults, resultsFile: string): string[] {
   }
   const runs = names
     .map((n) => JSON.parse(readFileSync(`${dir}/${n}`, "utf8")) as BenchResults)
-    .filter((x) => x.mode === "full" && x.version === r.version);
+    .filter((x) => x.mode === "full" && x.version === r.version && x.code === r.code);
   if (runs.length < 2) return [];
   const digits = (v: number) => (v < 10 ? 3 : v < 100 ? 1 : 0);
   const lines = [
-    `## Spread over this day's ${runs.length} full runs`,
+    `## Spread over this day's ${runs.length} full runs of this code${r.code === undefined ? "" : ` (${r.code})`}`,
     "",
     `Runs: ${runs.map((x) => x.startedAt.slice(11, 16)).join(", ")} UTC; load average at their starts ${runs.map((x) => x.machine.loadAverageAtStart[0]).join(", ")}.`,
     "",

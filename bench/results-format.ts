@@ -10,6 +10,8 @@ import type { TargetName } from "./targets.js";
 export interface BenchResults {
   readonly version: 1;
   readonly date: string;
+  /** The commit measured (`git describe --always --dirty`), when the tree is a git checkout. */
+  readonly code?: string;
   readonly startedAt: string;
   readonly durationSeconds: number;
   readonly mode: "full" | "quick";

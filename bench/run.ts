@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { join } from "node:path";
@@ -220,6 +221,16 @@ async function measureTarget(
   }
 }
 
+/** Which code was measured, so the spread over a day's runs compares the same code only. */
+function codeVersion(): { code?: string } {
+  const described = spawnSync("git", ["describe", "--always", "--dirty"], {
+    cwd: packagePath(),
+    encoding: "utf8",
+  });
+  const code = described.status === 0 ? described.stdout.trim() : "";
+  return code === "" ? {} : { code };
+}
+
 const usesStandIn = (name: TargetName) => name === "portcall-sqlite-alerts";
 
 /**
@@ -406,6 +417,7 @@ async function runBench(args: readonly string[]): Promise<void> {
     const results: BenchResults = {
       version: 1,
       date: day,
+      ...codeVersion(),
       startedAt: started.toISOString(),
       durationSeconds: Math.round((performance.now() - began) / 1000),
       mode: quick ? "quick" : "full",

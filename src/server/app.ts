@@ -17,9 +17,10 @@ import type { ReceiverMetrics } from "./metrics.js";
 import { OneAtATime } from "./one-at-a-time.js";
 import { StoreHealth } from "./store-health.js";
 import { traceFieldsOf } from "./trace-context.js";
+import { WEBHOOK_PATH } from "./webhook-path.js";
 import { withTimeout } from "./with-timeout.js";
 
-export const WEBHOOK_PATH = "/webhooks/flexport";
+export { WEBHOOK_PATH };
 
 export interface AppTimeouts {
   readonly headersTimeoutMs: number;
@@ -147,9 +148,22 @@ export function buildApp(deps: AppDeps) {
           connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs),
         },
         (req, res) => {
-          if (!direct(req, res)) handler(req, res);
+          if (direct(req, res)) return;
+          // server.ts listens before Fastify has loaded its plugins (the dashboard): requests
+          // other than deliveries wait for it.
+          if (booted) handler(req, res);
+          else
+            app.ready().then(
+              () => handler(req, res),
+              () => res.writeHead(503, { "retry-after": "1" }).end(),
+            );
         },
       ),
+  });
+  let booted = false;
+  app.addHook("onReady", (done) => {
+    booted = true;
+    done();
   });
   app.addHook("preClose", (done) => {
     closing = true;

@@ -1,3 +1,5 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { type AlertSinks, openAlertSinks } from "../alerts/alert-sinks.js";
 import type { AlertsConfig } from "../alerts/alerts-config.js";
@@ -15,7 +17,7 @@ import { type RunningExporter, startExporter } from "../export/start-exporter.js
 import { createSourceRegistry } from "../sources/source-registry.js";
 import { openStore } from "../stores/open-store.js";
 import type { EventStore } from "../stores/store.js";
-import { type App, buildApp } from "./app.js";
+import type { App } from "./app.js";
 import { ReceiverMetrics } from "./metrics.js";
 
 export interface RunningServer {
@@ -68,6 +70,14 @@ export async function startServer(
     // migrations run: it shortens the time to the first 200.
     const writable = store.ping();
     writable.catch(() => undefined);
+    // Fastify and the dashboard load meanwhile (they are most of the code a start compiles),
+    // on this thread while the writer thread starts on another core.
+    const dashboardOn = config.ui.enabled && uiPassword !== undefined;
+    const httpStack = Promise.all([
+      import("./app.js"),
+      dashboardOn ? import("../dashboard/dashboard-plugin.js") : undefined,
+    ]);
+    httpStack.catch(() => undefined);
     const migrations = await store.migrate();
     const applied = migrations.filter((m) => m.applied).map((m) => `${m.version}_${m.name}`);
     // Fail at start, not on the first delivery, when the store cannot take writes; this
@@ -106,6 +116,7 @@ export async function startServer(
       };
     }
     metrics.watchOutbox(store.outbox());
+    const [{ buildApp }] = await httpStack;
     app = buildApp({
       store,
       logger,
@@ -113,7 +124,7 @@ export async function startServer(
       receiveConfig,
       sources,
       timeouts: config,
-      ...(config.ui.enabled && uiPassword !== undefined
+      ...(dashboardOn && uiPassword !== undefined
         ? {
             dashboard: {
               password: uiPassword,
@@ -123,12 +134,17 @@ export async function startServer(
           }
         : {}),
     });
-    address = await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+    // Listen before Fastify has loaded its plugins: deliveries take the direct node:http path,
+    // which needs none of them, so Flexport's first request after a cold start is answered
+    // without waiting for the dashboard; other requests wait for app.ready() (app.ts).
+    address = await listenEarly(app.server, config.host, config.port).catch((error: unknown) => {
       throw listenError(error, config.host, config.port);
     });
+    await app.ready();
   } catch (error) {
     // Whatever failed, nothing may keep the process alive: the exporter's timers, the
     // store's writer thread or pool, a half-started HTTP server.
+    if (app?.server.listening) app.server.close();
     await app?.close().catch(() => undefined);
     await exporter?.stop().catch(() => undefined);
     await reconciler?.stop().catch(() => undefined);
@@ -150,7 +166,12 @@ export async function startServer(
         running.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       try {
+        // Fastify closes the node:http server only when its own listen() opened it: this one
+        // stops accepting here and ends once the requests in flight have been answered.
+        const serverClosed = new Promise<void>((resolve) => running.server.close(() => resolve()));
+        running.server.closeIdleConnections();
         await running.close();
+        await serverClosed;
       } finally {
         clearTimeout(deadline);
         watch?.stop();
@@ -163,6 +184,25 @@ export async function startServer(
     return closing;
   };
   return { app: running, store, url: address, close };
+}
+
+/** Listens on the node:http server itself; resolves with a URL for the logs and tests. */
+function listenEarly(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      const bound = server.address() as AddressInfo;
+      // A wildcard address is reachable on the loopback one, as Fastify's listen reports it.
+      const shown =
+        bound.address === "0.0.0.0" || bound.address === "::"
+          ? "127.0.0.1"
+          : bound.family === "IPv6"
+            ? `[${bound.address}]`
+            : bound.address;
+      resolve(`http://${shown}:${bound.port}`);
+    });
+  });
 }
 
 /** Why the server could not listen, in terms of the variables that choose where. */

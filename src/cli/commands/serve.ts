@@ -17,7 +17,7 @@ export function registerServe(program: Command, cli: CliContext): void {
       const [{ createLogger }, { startServer }, { WEBHOOK_PATH }] = await Promise.all([
         import("../../server/logger.js"),
         import("../../server/server.js"),
-        import("../../server/app.js"),
+        import("../../server/webhook-path.js"),
       ]);
       const env = cli.env;
       const logger = createLogger({
