@@ -62,6 +62,8 @@ export interface TargetResult {
 }
 
 export interface AlertsCheck {
+  /** The same two counts the moment the 64-connection run (the compared figure) stopped. */
+  readonly whenC64Stopped?: { readonly matching: number; readonly sent: number };
   /** Stored events a rule matches (each one alert or forward). */
   readonly matching: number;
   /** Requests the stand-in received by the time the load stopped. */

@@ -167,6 +167,7 @@ async function measureTarget(
   const target = await startTarget(spec, workDir);
   const runs: TargetResult["runs"] = {};
   const stored = new Set<string>();
+  let whenC64Stopped: AlertsCheck["whenC64Stopped"];
   const timeout = (seconds: number) => (seconds + settings.warmupSeconds) * 1000 + 60_000;
   try {
     for (const connections of settings.connections) {
@@ -181,6 +182,8 @@ async function measureTarget(
       const { run, storedIds } = await drive(job, target.pid, timeout(settings.seconds));
       for (const id of storedIds) stored.add(id);
       runs[`c${connections}`] = run;
+      if (connections === 64 && standIn !== undefined && target.alertsMatching !== undefined)
+        whenC64Stopped = { matching: target.alertsMatching(), sent: standIn.received() - receivedBefore };
       log(`${name}: ${connections} connections: ${run.requestsPerSecond} req/s, p99 ${run.latencyMs.p99} ms`);
     }
     const job: LoadJob = {
@@ -198,7 +201,10 @@ async function measureTarget(
     const peak = peakRssMb(target.pid);
     const alerts =
       standIn !== undefined && target.alertsMatching !== undefined
-        ? await alertsCaughtUp(target.alertsMatching(), () => standIn.received() - receivedBefore)
+        ? {
+            ...(whenC64Stopped !== undefined ? { whenC64Stopped } : {}),
+            ...(await alertsCaughtUp(target.alertsMatching(), () => standIn.received() - receivedBefore)),
+          }
         : undefined;
     if (alerts) log(`${name}: alerts: ${JSON.stringify(alerts)}`);
     await target.stop();

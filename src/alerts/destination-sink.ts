@@ -32,7 +32,7 @@ export interface DestinationSinkOptions {
 }
 
 /**
- * A destination as an export sink: the outbox queues every committed event for it, and
+ * A destination as an export sink: the outbox queues the committed events it wants (eventsFor), and
  * for each one, in commit order, it evaluates the rules, opens each alert once in the
  * alert log (the (destination, rule, subject) key), sends those not sent yet and records
  * them sent. The outbox row goes only when all of an event's alerts are sent, so a crash
@@ -128,6 +128,7 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
           for (const [i, item] of alerts.entries()) {
             if (statuses[first + i] === "sent" || handled.has(item.alertId)) continue;
             handled.add(item.alertId);
+            await sent.flushIfDue();
             try {
               await destination.send({
                 id: item.alertId,
@@ -139,7 +140,7 @@ export function createDestinationSink(options: DestinationSinkOptions): ExportSi
               await log.markFailed(item.alertId, errorMessage(error)).catch(() => undefined);
               throw error;
             }
-            await sent.add(item.alertId);
+            sent.add(item.alertId);
             options.onSent?.(item.alert.rule);
           }
           results.push({ ok: true });
@@ -181,8 +182,9 @@ interface PlannedAlert {
 }
 
 /**
- * Sent alerts recorded at most SENT_FLUSH_MS apart: after a crash, what was sent since the
- * last record is sent again, with the same id, so a receiver that keys on it drops it.
+ * Sent alerts are recorded together: before the next send once SENT_FLUSH_MS have passed
+ * since the last record, and at the end of the batch. After a crash, what was sent since
+ * the last record is sent again with the same id, which a receiver that keys on it drops.
  */
 const SENT_FLUSH_MS = 20;
 
@@ -190,16 +192,28 @@ function createSentLog(log: Pick<AlertLog, "markSentAll">) {
   let ids: string[] = [];
   let since = Date.now();
   const flush = async () => {
+    if (ids.length === 0) return;
     const batch = ids;
     ids = [];
+    try {
+      await log.markSentAll(batch);
+    } catch (error) {
+      // Kept for the next attempt: the batch's last flush, and the whole batch again if
+      // that fails too (its events then count as not delivered).
+      ids = batch.concat(ids);
+      throw error;
+    }
     since = Date.now();
-    await log.markSentAll(batch);
   };
   return {
     flush,
-    async add(alertId: string): Promise<void> {
+    /** Records what is waiting if it has waited long enough; a failure waits for the next try. */
+    async flushIfDue(): Promise<void> {
+      if (Date.now() - since >= SENT_FLUSH_MS) await flush().catch(() => undefined);
+    },
+    add(alertId: string): void {
+      if (ids.length === 0) since = Date.now();
       ids.push(alertId);
-      if (Date.now() - since >= SENT_FLUSH_MS) await flush();
     },
   };
 }
@@ -232,5 +246,6 @@ function isRefusal(error: unknown): boolean {
   if (!(error instanceof DestinationError) || error.code === undefined) return false;
   const code = error.code;
   if (error.smtp) return code >= 500 && code < 600; // 5yz: permanent; 4yz: try again later
-  return code >= 400 && code < 500 && code !== 408 && code !== 429;
+  // 3xx: redirects are not followed (http-post.ts), so retrying the same URL cannot help.
+  return code >= 300 && code < 500 && code !== 408 && code !== 429;
 }

@@ -19,7 +19,9 @@ const EXCERPT_BYTES = 1024;
 /**
  * POSTs a JSON body and resolves on a 2xx; otherwise fails with a DestinationError giving
  * the status and a short, whitespace-folded excerpt of the answer, or why there was none.
- * The URL's path and query never appear in an error (they often carry tokens).
+ * The URL's path and query never appear in an error (they often carry tokens). Redirects
+ * are not followed (a 3xx is an error naming it). A POST retried on a new socket after a
+ * kept-alive one was reset can, rarely, reach a server that had read the first one.
  *
  * node:http rather than fetch: on the alert path fetch cost ~0.5 ms more CPU per request
  * than a keep-alive node:http request to the same local server (5,000 sequential 3 KB
@@ -42,9 +44,11 @@ export async function postOrFail(
   const payload = Buffer.from(body);
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
-    const outcome = await postOnce(target, payload, headers, deadline - Date.now());
+    const outcome = await postOnce(target, payload, headers, timeoutMs, deadline - Date.now());
     if (outcome.ok) return;
-    if (outcome.staleSocket && attempt === 0) continue;
+    // The server closed a kept-alive socket as this POST went out on it, almost always before
+    // reading it; tried once more on a new one while time is left.
+    if (outcome.staleSocket && attempt === 0 && deadline - Date.now() > 100) continue;
     throw outcome.error;
   }
 }
@@ -56,6 +60,7 @@ function postOnce(
   payload: Buffer,
   headers: Record<string, string>,
   timeoutMs: number,
+  remainingMs: number,
 ): Promise<Outcome> {
   const where = `POST ${target.protocol}//${target.host}`;
   const client = target.protocol === "https:" ? https : http;
@@ -96,9 +101,16 @@ function postOnce(
           const status = response.statusCode ?? 0;
           if (status >= 200 && status < 300) return settle({ ok: true });
           const text = Buffer.concat(kept).toString("utf8").slice(0, 120).replace(/\s+/g, " ").trim();
+          // fetch followed redirects; this client does not, and says so.
+          const why =
+            status >= 300 && status < 400
+              ? " (redirects are not followed: configure the URL it redirects to)"
+              : text
+                ? `: ${text}`
+                : "";
           settle({
             ok: false,
-            error: new DestinationError(`${where} answered ${status}${text ? `: ${text}` : ""}`, status),
+            error: new DestinationError(`${where} answered ${status}${why}`, status),
             staleSocket: false,
           });
         });
@@ -109,7 +121,7 @@ function postOnce(
         failed(`no answer within ${timeoutMs} ms`);
         request.destroy();
       },
-      Math.max(0, timeoutMs),
+      Math.max(0, remainingMs),
     );
     request.on("error", (error: NodeJS.ErrnoException) =>
       failed(error.code ?? error.message, request.reusedSocket && error.code === "ECONNRESET"),

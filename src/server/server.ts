@@ -137,7 +137,11 @@ export async function startServer(
     // Listen before Fastify has loaded its plugins: deliveries take the direct node:http path,
     // which needs none of them, so Flexport's first request after a cold start is answered
     // without waiting for the dashboard; other requests wait for app.ready() (app.ts).
-    address = await listenEarly(app.server, config.host, config.port).catch((error: unknown) => {
+    // HOST=localhost keeps Fastify's listen, which binds every address the name resolves to.
+    address = await (config.host === "localhost"
+      ? app.listen({ host: config.host, port: config.port })
+      : listenEarly(app.server, config.host, config.port)
+    ).catch((error: unknown) => {
       throw listenError(error, config.host, config.port);
     });
     await app.ready();

@@ -57,6 +57,18 @@ test("a refusal → DestinationError with the status and a folded excerpt, never
   );
 });
 
+test("a redirect → not followed: a DestinationError with the status, saying so", async () => {
+  const base = await serve((_req, _body, res) => {
+    res.writeHead(308, { location: "https://elsewhere.example/hook" }).end();
+  });
+  await assert.rejects(postOrFail(`${base}/old`, "{}", {}, 5000), (error) => {
+    assert.ok(error instanceof DestinationError);
+    assert.equal(error.code, 308);
+    assert.match(error.message, /answered 308 \(redirects are not followed/);
+    return true;
+  });
+});
+
 test("no answer → fails after the timeout, naming it", async () => {
   const base = await serve(() => undefined);
   const started = Date.now();
