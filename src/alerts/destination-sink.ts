@@ -1,4 +1,4 @@
-import { type Destination, DestinationError } from "../destinations/destination.js";
+import { type Destination, DestinationError, type Outgoing } from "../destinations/destination.js";
 import { type ExportEvent, type ExportResult, type ExportSink, errorMessage } from "../sinks/export-sink.js";
 import {
   type AlertLog,
@@ -178,7 +178,7 @@ export function eventsFor(rules: readonly Rule[]): EventFilter | undefined {
 interface PlannedAlert {
   readonly alertId: string;
   readonly alert: NewAlert;
-  readonly event: { id: string; type: string; payload: string } | undefined;
+  readonly event: Outgoing["event"];
 }
 
 /**
