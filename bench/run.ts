@@ -513,6 +513,19 @@ async function profilePortcall(
   return { connections: 64, seconds, requestsPerSecond, dir: profileDir, threads };
 }
 
+/** `--big-events`: only the 8 MiB case, printed (for working on memory). */
+async function runBigEvents(args: readonly string[]): Promise<void> {
+  const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+  const workDir = tempDir("portcall-bench-");
+  try {
+    const result = await bigEvents(settingsFor(quick, undefined), workDir);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    killAll();
+    removeTempDirs();
+  }
+}
+
 /** `--profile`: only the profile, printed. */
 async function runProfile(args: readonly string[]): Promise<void> {
   const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
@@ -546,7 +559,9 @@ const run = args.includes("--dashboard")
   ? import("./dashboard-bench.js").then(({ main }) => main(args))
   : args.includes("--profile")
     ? runProfile(args)
-    : runBench(args);
+    : args.includes("--big-events")
+      ? runBigEvents(args)
+      : runBench(args);
 run.catch((error: unknown) => {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   killAll();

@@ -5,6 +5,7 @@ import { ERRORS, type ErrorCode, errorBody, RETRY_AFTER_SECONDS } from "../core/
 import { DEFAULT_SOURCE } from "../core/event-recorder.js";
 import { type ReceiveConfig, receiveFor } from "../core/receive.js";
 import type { DashboardOptions } from "../dashboard/dashboard-plugin.js";
+import { collectAfterLargePayload, LARGE_PAYLOAD_BYTES } from "../large-payloads.js";
 import {
   type ConfiguredSource,
   createSourceRegistry,
@@ -47,7 +48,7 @@ export interface AppDeps {
 
 const EMPTY = Buffer.alloc(0);
 /** Bodies above this are verified, parsed and stored one at a time (see OneAtATime). */
-const LARGE_BODY_BYTES = 1024 * 1024;
+const LARGE_BODY_BYTES = LARGE_PAYLOAD_BYTES;
 
 export type App = ReturnType<typeof buildApp>;
 function noSchemas() {
@@ -66,7 +67,8 @@ export function buildApp(deps: AppDeps) {
   const defaultSource = sources.get(DEFAULT_SOURCE);
   metrics.withSources(sources.keys());
   const health = new StoreHealth(logger);
-  const largeBodies = new OneAtATime();
+  // The next large body waits until the garbage of the previous one is collected.
+  const largeBodies = new OneAtATime((release) => collectAfterLargePayload(release));
   const deliveries = deps.deliveries ?? new DeliveryLog();
   let closing = false;
 

@@ -30,4 +30,28 @@ describe("OneAtATime", () => {
     await assert.rejects(failing, /boom/);
     assert.equal(await next, "ran");
   });
+
+  it("a settle step → runs after each task, and the next task waits for its release", async () => {
+    const log: string[] = [];
+    const gate = new OneAtATime((release) => {
+      log.push("settle");
+      setTimeout(() => {
+        log.push("released");
+        release();
+      }, 5);
+    });
+    const first = gate.run(async () => {
+      log.push("a");
+      return "a";
+    });
+    const second = gate.run(async () => {
+      log.push("b");
+      return "b";
+    });
+    // The first caller has its answer before the settle step ends.
+    assert.equal(await first, "a");
+    assert.deepEqual(log, ["a", "settle"]);
+    assert.equal(await second, "b");
+    assert.deepEqual(log, ["a", "settle", "released", "b", "settle"]);
+  });
 });

@@ -6,6 +6,12 @@
 export class OneAtATime {
   private tail: Promise<void> = Promise.resolve();
 
+  /**
+   * @param settle runs after each holder, before the next one is let through; it calls
+   *   `release` when done (the server collects a large body's garbage there).
+   */
+  constructor(private readonly settle?: (release: () => void) => void) {}
+
   async run<T>(task: () => Promise<T>): Promise<T> {
     const previous = this.tail;
     let release!: () => void;
@@ -16,7 +22,8 @@ export class OneAtATime {
     try {
       return await task();
     } finally {
-      release();
+      if (this.settle === undefined) release();
+      else this.settle(release);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { LARGE_PAYLOAD_BYTES } from "../../large-payloads.js";
 import {
   BOARD_SORT_COLUMNS,
   type CatchUpOptions,
@@ -44,7 +45,11 @@ export interface SqliteSummaryFold {
   recomputeShipments(limit: number): number;
 }
 
-export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFold {
+export function createSqliteSummaryFold(
+  db: Database.Database,
+  /** Called after a step that read a payload over LARGE_PAYLOAD_BYTES (the writer then collects). */
+  onLargePayload?: () => void,
+): SqliteSummaryFold {
   const inList = "(SELECT value FROM json_each(?))";
   // With each queued event, its payload's size in bytes (read from the record header, not
   // the payload), so a step can stop before it holds too many large bodies at once.
@@ -87,6 +92,7 @@ export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFol
   );
   const clean = db.prepare(`DELETE FROM portcall_summary_dirty WHERE shipment_id IN ${inList}`);
 
+  let readLarge = false;
   // Step 1: each queued event once → which shipment it belongs to, what it is searched by.
   const foldEvents = db.transaction((ids: string[]) => {
     const idList = JSON.stringify(ids);
@@ -94,7 +100,9 @@ export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFol
       if (row.shipment_id === null) continue;
       // One payload at a time: a chunk of 8 MiB events held at once (and parsed) cost the
       // receiver over a hundred megabytes.
-      addFact.run({ ...row, search_terms: shipmentSearchTerms(payloadOf.get(row.event_id) ?? "") });
+      const payload = payloadOf.get(row.event_id) ?? "";
+      if (payload.length > LARGE_PAYLOAD_BYTES) readLarge = true;
+      addFact.run({ ...row, search_terms: shipmentSearchTerms(payload) });
       markDirty.run(row.shipment_id);
     }
     addSources.run(idList);
@@ -120,7 +128,13 @@ export function createSqliteSummaryFold(db: Database.Database): SqliteSummaryFol
         ids.push(row.event_id);
         bytes += row.bytes ?? 0;
       }
-      if (ids.length > 0) foldEvents.immediate(ids);
+      if (ids.length === 0) return 0;
+      readLarge = false;
+      try {
+        foldEvents.immediate(ids);
+      } finally {
+        if (readLarge) onLargePayload?.();
+      }
       return ids.length;
     },
     recomputeShipments(limit) {

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type Database from "better-sqlite3";
+import { collectAfterLargePayload, LARGE_PAYLOAD_BYTES } from "../../large-payloads.js";
 import {
   conflictDetail,
   type QuarantineWrite,
@@ -166,6 +167,10 @@ function probeWriteLock(database: Database.Database): void {
   database.pragma(`user_version = ${Math.trunc(version)}`);
 }
 
+function isLarge(w: Write): boolean {
+  return (w.op === "quarantine" ? w.payload.byteLength : w.payload.length) > LARGE_PAYLOAD_BYTES;
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -196,7 +201,7 @@ function setFolding(enabled: boolean): void {
   clearTimeout(foldTimer);
   foldTimer = undefined;
   // Prepared on first use: the tables exist by then (the dashboard starts after migrations).
-  summaries = enabled ? createSqliteSummaryFold(db) : undefined;
+  summaries = enabled ? createSqliteSummaryFold(db, () => collectAfterLargePayload()) : undefined;
   if (enabled) scheduleFold(0);
 }
 
@@ -253,6 +258,7 @@ port.on("message", (request: WriterRequest) => {
         port.postMessage(reply);
         // After the reply, so the deliveries of this batch are answered first.
         restartWalIfRequested();
+        if (request.writes.some(isLarge)) collectAfterLargePayload();
         return;
       case "ping":
         probeWriteLock(db);
