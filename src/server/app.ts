@@ -47,8 +47,6 @@ export interface AppDeps {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Bodies above this are verified, parsed and stored one at a time (see OneAtATime). */
-const LARGE_BODY_BYTES = LARGE_PAYLOAD_BYTES;
 
 export type App = ReturnType<typeof buildApp>;
 function noSchemas() {
@@ -125,7 +123,8 @@ export function buildApp(deps: AppDeps) {
     deliver: deliverWebhook,
     closing: () => closing,
     logger,
-    large: { above: LARGE_BODY_BYTES, queue: largeBodies },
+    // Bodies above this are verified, parsed and stored one at a time (see OneAtATime).
+    large: { above: LARGE_PAYLOAD_BYTES, queue: largeBodies },
   });
 
   const app = Fastify({
@@ -200,7 +199,7 @@ export function buildApp(deps: AppDeps) {
     }
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
     const deliver = () => deliverWebhook(source, body, request.headers);
-    const answer = body.byteLength > LARGE_BODY_BYTES ? await largeBodies.run(deliver) : await deliver();
+    const answer = body.byteLength > LARGE_PAYLOAD_BYTES ? await largeBodies.run(deliver) : await deliver();
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   };
 

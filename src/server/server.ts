@@ -124,7 +124,7 @@ export async function startServer(
       receiveConfig,
       sources,
       timeouts: config,
-      ...(dashboardOn && uiPassword !== undefined
+      ...(dashboardOn
         ? {
             dashboard: {
               password: uiPassword,

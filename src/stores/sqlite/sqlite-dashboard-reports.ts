@@ -92,10 +92,11 @@ export function createSqliteSummaryFold(
   );
   const clean = db.prepare(`DELETE FROM portcall_summary_dirty WHERE shipment_id IN ${inList}`);
 
-  let readLarge = false;
   // Step 1: each queued event once → which shipment it belongs to, what it is searched by.
-  const foldEvents = db.transaction((ids: string[]) => {
+  // Returns whether it read a payload over LARGE_PAYLOAD_BYTES.
+  const foldEvents = db.transaction((ids: string[]): boolean => {
     const idList = JSON.stringify(ids);
+    let readLarge = false;
     for (const row of shipmentsOf.all(idList)) {
       if (row.shipment_id === null) continue;
       // One payload at a time: a chunk of 8 MiB events held at once (and parsed) cost the
@@ -107,6 +108,7 @@ export function createSqliteSummaryFold(
     }
     addSources.run(idList);
     dequeue.run(idList);
+    return readLarge;
   });
   // Step 2: each touched shipment once → its board row, from the status logic over its events.
   const recompute = db.transaction((shipments: string[]) => {
@@ -128,13 +130,7 @@ export function createSqliteSummaryFold(
         ids.push(row.event_id);
         bytes += row.bytes ?? 0;
       }
-      if (ids.length === 0) return 0;
-      readLarge = false;
-      try {
-        foldEvents.immediate(ids);
-      } finally {
-        if (readLarge) onLargePayload?.();
-      }
+      if (ids.length > 0 && foldEvents.immediate(ids)) onLargePayload?.();
       return ids.length;
     },
     recomputeShipments(limit) {
