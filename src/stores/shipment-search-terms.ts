@@ -10,6 +10,15 @@ export function shipmentSearchTerms(payload: string): string {
   } catch {
     return "";
   }
+  return searchTermsOfDocument(doc);
+}
+
+/**
+ * The same terms from an already-parsed document: the payload itself, or the small document
+ * a store's SQL cuts from it (sqlite-search-document.ts, postgres-search-document.ts), which
+ * holds only the members read here, so that a large payload never has to be parsed in full.
+ */
+export function searchTermsOfDocument(doc: unknown): string {
   const terms = new Set<string>();
   const add = (value: unknown) => {
     if (typeof value === "string" || typeof value === "number") {

@@ -13,7 +13,7 @@ import {
   type ShipmentStatusRow,
   type TimelineRow,
 } from "../reports.js";
-import { shipmentSearchTerms } from "../shipment-search-terms.js";
+import { searchTermsOfDocument } from "../shipment-search-terms.js";
 import {
   BOARD_COLUMNS,
   boardWhere,
@@ -22,12 +22,9 @@ import {
   FACT_COLUMNS,
   SHIPMENT_CHUNK,
   timerCatchUp,
-  yieldTurn,
 } from "../summary-sql.js";
+import { searchDocumentSql } from "./postgres-search-document.js";
 import { inTransaction } from "./postgres-transaction.js";
-
-/** Payloads parsed for search terms between two turns of the event loop. */
-const TERMS_PER_TURN = 16;
 
 export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports {
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
@@ -71,24 +68,23 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       );
       const ids = queued.map((r) => r.event_id);
       if (ids.length === 0) return 0;
+      // The search terms come from a small document PostgreSQL cuts from each payload's
+      // jsonb: the payloads themselves never reach this process. (A payload with no jsonb
+      // copy has no shipment in flexport_milestones either, so it never gets here.)
       const { rows: events } = await client.query<{
         event_id: string;
         shipment_id: string | null;
-        payload: string;
+        search_document: unknown;
       }>(
-        `SELECT m.event_id, m.shipment_id, e.payload
+        `SELECT m.event_id, m.shipment_id,
+           ${searchDocumentSql("d.data", "e.payload_json IS NOT NULL")} AS search_document
          FROM flexport_milestones AS m JOIN flexport_events AS e ON e.id = m.event_id
+         CROSS JOIN LATERAL (SELECT e.payload_json -> 'data' AS data OFFSET 0) AS d
          WHERE m.event_id = ANY($1::text[]) AND e.id = ANY($1::text[])`,
         [ids],
       );
       const facts = events.filter((e) => e.shipment_id !== null);
-      // Parsing a chunk's payloads at once held the event loop for milliseconds at a time;
-      // deliveries arriving meanwhile get a turn every few payloads.
-      const terms: string[] = [];
-      for (const fact of facts) {
-        terms.push(shipmentSearchTerms(fact.payload));
-        if (terms.length % TERMS_PER_TURN === 0) await yieldTurn();
-      }
+      const terms = facts.map((fact) => searchTermsOfDocument(fact.search_document));
       // The milestone columns are copied here, once per event, so recomputing a shipment
       // later reads this table and no payload.
       await client.query(
