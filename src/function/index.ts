@@ -1,6 +1,7 @@
 import type { Request, Response } from "@google-cloud/functions-framework";
 import { errorBody } from "../core/errors.js";
 import { receive, signatureHeadersFrom } from "../core/receive.js";
+import { collectAfterLargePayload, LARGE_PAYLOAD_BYTES } from "../large-payloads.js";
 import { answerFrameworkErrorsWith } from "./framework-errors.js";
 import { createFunctionLog } from "./function-log.js";
 import { createFunctionRuntime, type FunctionRuntime } from "./function-runtime.js";
@@ -43,6 +44,9 @@ export async function flexportWebhook(req: Request, res: Response): Promise<void
     ...result.log,
   });
   res.status(result.status).set(result.headers).json(result.body);
+  // As the server does (large-payloads.ts): an instance sized at 256 or 512 MiB should not
+  // carry a large event's garbage until V8 decides on its own to collect it.
+  if (body.byteLength > LARGE_PAYLOAD_BYTES) collectAfterLargePayload();
 }
 
 // Bodies the framework fails to parse reach flexportWebhook too, never its HTML error page.
