@@ -105,8 +105,12 @@ export function verdicts(r: BenchResults): Verdict[] {
   const c = r.settings.connections.includes(64) ? 64 : (r.settings.connections.at(-1) ?? 64);
   const replay = "sqlite" in r.replay ? (r.replay as ReplayResult) : undefined;
   const portcalls = r.targets.filter((t) => t.name.startsWith("portcall") && usable(t));
-  const rss = [...portcalls.map((t) => t.peakRssMb ?? 0), r.bigEvents.peakRssMb ?? 0];
-  const missing = [...portcalls.map((t) => t.database?.missing ?? 0), r.bigEvents.database?.missing ?? 0];
+  const bigCases = [r.bigEvents, ...(r.bigEventsPostgres ? [r.bigEventsPostgres] : [])];
+  const rss = [...portcalls.map((t) => t.peakRssMb ?? 0), ...bigCases.map((b) => b.peakRssMb ?? 0)];
+  const missing = [
+    ...portcalls.map((t) => t.database?.missing ?? 0),
+    ...bigCases.map((b) => b.database?.missing ?? 0),
+  ];
   const rps = (name: string) => target(name)?.runs[`c${c}`]?.requestsPerSecond;
   const cpu = (name: string) => target(name)?.runs[`c${c}`]?.cpuSecondsPer1000;
   const pgbenchP99 = r.pgbench?.latencyMs?.p99;
@@ -307,14 +311,19 @@ export function renderSummary(r: BenchResults): string {
       );
     }
   }
-  lines.push("", "### 8 MiB events (portcall, SQLite, separate process)", "");
-  const b = r.bigEvents;
-  if (b.skipped || b.error) lines.push(b.skipped ?? `failed: ${b.error}`);
-  else {
-    lines.push(
-      `${b.run?.requests ?? 0} bodies of ${fmt(b.bodyBytes)} bytes at ${b.connections} connections: peak RSS ${fmt(b.peakRssMb, 1)} MB, ` +
-        `p50 ${fmt(b.run?.latencyMs.p50)} ms, status codes: ${statuses(b.run)}; database check: ${dbCheck(b.database)}.`,
-    );
+  lines.push("", "### 8 MiB events (portcall, separate process per store)", "");
+  for (const [store, b] of [
+    ["SQLite", r.bigEvents],
+    ["PostgreSQL", r.bigEventsPostgres],
+  ] as const) {
+    if (b === undefined) continue;
+    if (b.skipped || b.error) lines.push(`- ${store}: ${b.skipped ?? `failed: ${b.error}`}`);
+    else {
+      lines.push(
+        `- ${store}: ${b.run?.requests ?? 0} bodies of ${fmt(b.bodyBytes)} bytes at ${b.connections} connections: peak RSS ${fmt(b.peakRssMb, 1)} MB, ` +
+          `p50 ${fmt(b.run?.latencyMs.p50)} ms, status codes: ${statuses(b.run)}; database check: ${dbCheck(b.database)}.`,
+      );
+    }
   }
   if (r.profile) {
     lines.push("", "### CPU profile (portcall, SQLite, 64 connections, `--cpu-prof`)", "");
@@ -371,7 +380,8 @@ function keyFigures(r: BenchResults): [string, number | undefined][] {
     ["pgbench p99 ms @1,000 tps", r.pgbench?.latencyMs?.p99],
     ["SQLite floor p99 ms @1,000 tps", r.sqliteFloor?.latencyMs?.p99],
     ["alerts target: throughput lower by % @c64", alertsCost(r)],
-    ["8 MiB case peak RSS MB", r.bigEvents.peakRssMb],
+    ["8 MiB case peak RSS MB, SQLite", r.bigEvents.peakRssMb],
+    ["8 MiB case peak RSS MB, PostgreSQL", r.bigEventsPostgres?.peakRssMb],
     ["replay SQLite events/s", replay?.sqlite.eventsPerSecond],
     ["replay PostgreSQL events/s", replay?.postgres.eventsPerSecond],
     ["server cold start median ms", r.coldStart.server.medianMs],
@@ -483,8 +493,9 @@ export function renderDocs(r: BenchResults, resultsPath: string, resultsFile = r
     "- `node dist/bench/run.js --only portcall-sqlite,ceiling`: a subset of targets.",
     "- `node dist/bench/run.js --targets-only`: the closed-loop and fixed-rate runs alone (no 8 MiB case,",
     "  profile, cold start or replay), results in the OS temp dir, docs untouched: for iterating on the hot path.",
-    "- `node dist/bench/run.js --big-events`: the 8 MiB case alone (eight such events, four connections,",
-    "  a fresh server); prints its result, including the peak RSS: for working on memory.",
+    "- `node dist/bench/run.js --big-events [--target portcall-postgres] [--settle-ms 5000]`: the 8 MiB case",
+    "  alone (eight such events, four connections, a fresh server; SQLite unless told); prints its result,",
+    "  including the peak RSS, read --settle-ms after the last answer (the full run waits 5 s): for working on memory.",
     "- `node dist/bench/run.js --profile`: portcall on SQLite under `--cpu-prof` at 64 connections; prints",
     "  the top self-time functions and leaves the `.cpuprofile` files (open them in Chrome DevTools) in the OS temp dir.",
     "- `node dist/bench/ab.js --a <other build>/dist/bundle/main.js [--rate 1000 | --connections 64] [--rounds 3]`:",

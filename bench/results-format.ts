@@ -42,7 +42,10 @@ export interface BenchResults {
   readonly sqliteFloor?: SqliteFloorResult;
   readonly coldStart: { readonly server: ColdStartResult; readonly function: ColdStartResult };
   readonly replay: ReplayResult | { readonly skipped: string };
+  /** The 8 MiB case on SQLite. */
   readonly bigEvents: BigEventsResult;
+  /** The same case on PostgreSQL (results before 2026-12-08 lack it). */
+  readonly bigEventsPostgres?: BigEventsResult;
   /** Full runs only (and not with --no-profile). */
   readonly profile?: ProfileResult | { readonly skipped: string };
   readonly notes: string[];

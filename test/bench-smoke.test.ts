@@ -81,6 +81,13 @@ describe("bench quick mode", () => {
     }
     assert.equal(results.bigEvents.error, undefined, results.bigEvents.error);
     assert.equal(results.bigEvents.database?.missing, 0);
+    const bigPostgres = results.bigEventsPostgres;
+    assert.ok(bigPostgres, "the 8 MiB case ran on PostgreSQL too (or says why not)");
+    if (bigPostgres.skipped === undefined) {
+      assert.equal(bigPostgres.error, undefined, bigPostgres.error);
+      assert.equal(bigPostgres.database?.missing, 0);
+      assert.ok((bigPostgres.peakRssMb ?? 0) > 0, "PostgreSQL 8 MiB case: peak RSS measured");
+    }
     // The bundled entry points (what the package ships) must start and answer 200.
     assert.ok((results.coldStart.server.medianMs ?? 0) > 0, `server: ${results.coldStart.server.skipped}`);
     const fn = results.coldStart.function;
