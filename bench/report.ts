@@ -606,6 +606,8 @@ function whatIsInTheWay(): string[] {
     "  main thread busy 13.5 of 15.9 s, `decodeJsonObject` 27%, garbage collection 24%, SHA-256 12%,",
     "  the member scan 10%; writer busy 11.0 s, its inserts 5.6 s; checkpointer 3.7 s) adds up to",
     "  ~28 s of CPU on two cores for 15 s of replay: 20,000/s would need a third less CPU per event.",
+    "  A 32 MB page cache for the writer's connection instead of SQLite's default 2 MB did not change",
+    "  that (the same 200k events into SQLite: 14.4 and 14.2 s before, 13.9 and 14.1 s after).",
     "- **Peak RSS with 8 MiB events, second pass.** The peak grew with the number of large events",
     "  (229 MB with two, 357-410 MB with eight) and stayed there after the load. `--trace-gc` and",
     "  the process's memory map showed why: each 8 MiB event leaves tens of megabytes of garbage in",
