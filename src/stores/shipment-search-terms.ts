@@ -15,8 +15,8 @@ export function shipmentSearchTerms(payload: string): string {
 
 /**
  * The same terms from an already-parsed document: the payload itself, or the small document
- * a store's SQL cuts from it (sqlite-search-document.ts, postgres-search-document.ts), which
- * holds only the members read here, so that a large payload never has to be parsed in full.
+ * PostgreSQL cuts from it (postgres/postgres-search-document.ts), which holds only the
+ * members read here, so that the payload never has to travel to portcall to be parsed.
  */
 export function searchTermsOfDocument(doc: unknown): string {
   const terms = new Set<string>();

@@ -69,15 +69,14 @@ export function createPostgresDashboardReports(pool: pg.Pool): DashboardReports 
       const ids = queued.map((r) => r.event_id);
       if (ids.length === 0) return 0;
       // The search terms come from a small document PostgreSQL cuts from each payload's
-      // jsonb: the payloads themselves never reach this process. (A payload with no jsonb
-      // copy has no shipment in flexport_milestones either, so it never gets here.)
+      // jsonb: the payloads themselves never reach this process.
       const { rows: events } = await client.query<{
         event_id: string;
         shipment_id: string | null;
         search_document: unknown;
       }>(
         `SELECT m.event_id, m.shipment_id,
-           ${searchDocumentSql("d.data", "e.payload_json IS NOT NULL")} AS search_document
+           ${searchDocumentSql("d.data")} AS search_document
          FROM flexport_milestones AS m JOIN flexport_events AS e ON e.id = m.event_id
          CROSS JOIN LATERAL (SELECT e.payload_json -> 'data' AS data OFFSET 0) AS d
          WHERE m.event_id = ANY($1::text[]) AND e.id = ANY($1::text[])`,

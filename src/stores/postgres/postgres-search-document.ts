@@ -12,11 +12,11 @@
  * JSON.parse does.
  *
  * `data` is the payload's `data` member as jsonb, read once per row by the caller (each path
- * on the stored column would fetch and decompress the whole payload again); `present` says
- * whether the payload has a jsonb copy at all. Without one (a payload PostgreSQL refuses,
- * such as a string holding \u0000) this gives NULL, and the fold parses that payload itself.
+ * on the stored column would fetch and decompress the whole payload again). A payload with no
+ * jsonb copy (one PostgreSQL refuses, such as a string holding \u0000) gives a document of
+ * nulls, so no terms; it has no shipment in flexport_milestones either, so the fold skips it.
  */
-export function searchDocumentSql(data: string, present: string): string {
+export function searchDocumentSql(data: string): string {
   const at = (path: string) => `${data} #> '{${path}}'`;
   const arrayAt = (path: string, member: string) =>
     `(SELECT jsonb_agg(jsonb_build_object('${member}', element -> '${member}'))
@@ -33,8 +33,8 @@ export function searchDocumentSql(data: string, present: string): string {
          'house_airway_bill', ${at(`${name},air_shipment,house_airway_bill`)},
          'master_airway_bill', ${at(`${name},air_shipment,master_airway_bill`)}),
        'container_number', ${at(`${name},container_number`)})`;
-  return `CASE WHEN ${present} THEN jsonb_build_object('data', jsonb_build_object(
+  return `jsonb_build_object('data', jsonb_build_object(
       'shipment', ${shipmentLike("shipment")},
       'resource', ${shipmentLike("resource")},
-      'containers', ${arrayAt("containers", "container_number")})) END`;
+      'containers', ${arrayAt("containers", "container_number")}))`;
 }
